@@ -1,0 +1,84 @@
+package io.modelfs.agent;
+
+import io.modelfs.core.ModelRef;
+import io.modelfs.fuse.ModelCatalog;
+import io.modelfs.fuse.ModelContent;
+import io.modelfs.origin.ManifestStore;
+import io.modelfs.origin.Origin;
+import io.modelfs.store.ChunkStore;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Resolves refs for the mount and for {@code pull}: the manifest locations in order, the first
+ * that has the ref wins, and the model stays open for the agent's life (a manifest never
+ * changes).
+ */
+final class AgentCatalog implements ModelCatalog {
+  private static final Logger log = LoggerFactory.getLogger(AgentCatalog.class);
+
+  private final List<ManifestStore> locations;
+  private final ChunkStore store;
+  private final AgentConfig config;
+  private final ConcurrentMap<String, Origin> origins = ModelLoader.newOriginCache();
+  private final Map<ModelRef, StoredModel> open = new ConcurrentHashMap<>();
+
+  AgentCatalog(List<ManifestStore> locations, ChunkStore store, AgentConfig config) {
+    this.locations = List.copyOf(locations);
+    this.store = store;
+    this.config = config;
+  }
+
+  @Override
+  public Optional<ModelContent> open(ModelRef ref) throws IOException {
+    return model(ref).map(m -> m);
+  }
+
+  Optional<StoredModel> model(ModelRef ref) throws IOException {
+    StoredModel m = open.get(ref);
+    if (m != null) {
+      return Optional.of(m);
+    }
+    for (ManifestStore location : locations) {
+      Optional<ManifestStore.Found> found = location.find(ref);
+      if (found.isPresent()) {
+        ManifestStore.Found f = found.get();
+        ModelLoader loader = new ModelLoader(store, f.sources(), f.manifest().chunkSize(), config.originAttempts(), origins);
+        StoredModel fresh = new StoredModel(ref, f.manifest(), store, loader, config.readTimeout());
+        StoredModel raced = open.putIfAbsent(ref, fresh);
+        if (raced == null) {
+          log.info("model {} opened from {}: {} files, {} chunks", ref, location.location().uri(),
+              f.manifest().files().size(), f.manifest().totalChunks());
+        }
+        return Optional.of(raced == null ? fresh : raced);
+      }
+    }
+    return Optional.empty();
+  }
+
+  List<ModelRef> openRefs() {
+    return new ArrayList<>(open.keySet());
+  }
+
+  Duration readTimeout() {
+    return config.readTimeout();
+  }
+
+  void close() {
+    for (Origin o : origins.values()) {
+      try {
+        o.close();
+      } catch (Exception e) {
+        log.warn("closing origin {}: {}", o.uri(), e.toString());
+      }
+    }
+  }
+}

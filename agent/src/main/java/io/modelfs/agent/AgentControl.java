@@ -1,0 +1,100 @@
+package io.modelfs.agent;
+
+import io.modelfs.agent.control.ControlService;
+import io.modelfs.core.ModelRef;
+import io.modelfs.core.proto.AgentStatus;
+import io.modelfs.core.proto.ControlRequest;
+import io.modelfs.core.proto.ControlResponse;
+import io.modelfs.core.proto.PullProgress;
+import io.modelfs.store.ChunkStore;
+import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Answers control requests: {@code pull} with progress every quarter second, and {@code status}. */
+final class AgentControl implements ControlService {
+  private static final Logger log = LoggerFactory.getLogger(AgentControl.class);
+  private static final long PROGRESS_MILLIS = 250;
+
+  private final AgentCatalog catalog;
+  private final ChunkStore store;
+  private final Puller puller;
+  private final AgentConfig config;
+
+  AgentControl(AgentCatalog catalog, ChunkStore store, Puller puller, AgentConfig config) {
+    this.catalog = catalog;
+    this.store = store;
+    this.puller = puller;
+    this.config = config;
+  }
+
+  @Override
+  public void handle(ControlRequest request, Responder out) throws IOException {
+    switch (request.getCommandCase()) {
+      case PULL -> pull(ModelRef.parse(request.getPull().getRef()), out);
+      case STATUS -> out.send(ControlResponse.newBuilder().setStatus(status()).build());
+      default -> throw new IOException("unknown control command " + request.getCommandCase()
+          + "; the client may be newer than this agent");
+    }
+  }
+
+  private void pull(ModelRef ref, Responder out) throws IOException {
+    long start = System.nanoTime();
+    StoredModel model = puller.resolve(ref);
+    Puller.Progress progress = Puller.progressOf(model);
+    log.info("pull of {} started: {} chunks", ref, progress.chunksTotal);
+    CompletableFuture<Void> done = CompletableFuture.runAsync(() -> {
+      try {
+        puller.pull(model, progress);
+      } catch (IOException e) {
+        throw new java.util.concurrent.CompletionException(e);
+      }
+    });
+    while (true) {
+      try {
+        done.get(PROGRESS_MILLIS, TimeUnit.MILLISECONDS);
+        break;
+      } catch (TimeoutException e) {
+        out.send(ControlResponse.newBuilder().setProgress(snapshot(ref, progress, start)).build());
+      } catch (ExecutionException e) {
+        Throwable cause = e.getCause() instanceof java.util.concurrent.CompletionException ce ? ce.getCause() : e.getCause();
+        log.warn("pull of {} failed: {}", ref, cause.getMessage());
+        throw cause instanceof IOException io ? io : new IOException(cause);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted", e);
+      }
+    }
+    PullProgress last = snapshot(ref, progress, start);
+    log.info("pull of {} done: {} bytes, {} already local, {} ms", ref, last.getBytesDone(), last.getBytesLocal(),
+        last.getElapsedMillis());
+    out.send(ControlResponse.newBuilder().setDone(last).build());
+  }
+
+  private static PullProgress snapshot(ModelRef ref, Puller.Progress p, long startNanos) {
+    return PullProgress.newBuilder()
+        .setRef(ref.toString())
+        .setChunksDone(p.chunksDone.get())
+        .setChunksTotal(p.chunksTotal)
+        .setBytesDone(p.bytesDone.get())
+        .setBytesTotal(p.bytesTotal)
+        .setBytesLocal(p.bytesLocal.get())
+        .setElapsedMillis((System.nanoTime() - startNanos) / 1_000_000)
+        .build();
+  }
+
+  private AgentStatus status() {
+    ChunkStore.StoreStats s = store.stats();
+    AgentStatus.Builder b = AgentStatus.newBuilder()
+        .setMount(config.mount().toString())
+        .setStoreDir(config.store().toString())
+        .setStoredBytes(s.bytes())
+        .setStoredChunks(s.chunks());
+    catalog.openRefs().forEach(r -> b.addModels(r.toString()));
+    return b.build();
+  }
+}

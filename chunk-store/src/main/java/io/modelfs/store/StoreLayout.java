@@ -1,0 +1,111 @@
+package io.modelfs.store;
+
+import io.modelfs.core.Digest;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Comparator;
+import java.util.List;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Where things live under a store's root:
+ * <pre>
+ *   chunks/&lt;first 2 hex&gt;/&lt;64 hex&gt;   one file per published chunk, renamed in after verification
+ *   staging/&lt;64 hex&gt;.&lt;random&gt;.part    a load in progress; anything here at open is a crash's leftover
+ *   lock                               held by the one process that owns the store
+ * </pre>
+ */
+final class StoreLayout {
+  private static final Pattern CHUNK_NAME = Pattern.compile("[0-9a-f]{64}");
+
+  private final Path root;
+  private final Path chunks;
+  private final Path staging;
+
+  StoreLayout(Path root) {
+    this.root = root.toAbsolutePath().normalize();
+    this.chunks = this.root.resolve("chunks");
+    this.staging = this.root.resolve("staging");
+  }
+
+  Path root() {
+    return root;
+  }
+
+  Path chunkPath(Digest digest) {
+    String hex = digest.hex();
+    return chunks.resolve(hex.substring(0, 2)).resolve(hex);
+  }
+
+  /** A new, empty, uniquely named staging file for a load of {@code digest}. */
+  Path newStagingFile(Digest digest) throws IOException {
+    return Files.createTempFile(staging, digest.hex() + ".", ".part");
+  }
+
+  /** Creates the directories and takes the lock; fails if another store has the root open. */
+  FileLock createAndLock() throws IOException {
+    Files.createDirectories(chunks);
+    Files.createDirectories(staging);
+    FileChannel lockFile = FileChannel.open(root.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    FileLock lock;
+    try {
+      lock = lockFile.tryLock();
+    } catch (OverlappingFileLockException e) {
+      lock = null;
+    }
+    if (lock == null) {
+      lockFile.close();
+      throw new IOException("chunk store at " + root + " is already open (its lock file is held)");
+    }
+    return lock;
+  }
+
+  /** Deletes everything under {@code staging/}; returns how many files it removed. */
+  int clearStaging() throws IOException {
+    List<Path> leftovers;
+    try (Stream<Path> walk = Files.walk(staging)) {
+      leftovers = walk.filter(p -> !p.equals(staging)).sorted(Comparator.reverseOrder()).toList();
+    }
+    int files = 0;
+    for (Path p : leftovers) {
+      files += Files.isDirectory(p) ? 0 : 1;
+      Files.deleteIfExists(p);
+    }
+    return files;
+  }
+
+  /** Counts the published chunks and their bytes; files that are not chunks are skipped. */
+  Inventory scan() throws IOException {
+    long count = 0;
+    long bytes = 0;
+    try (Stream<Path> walk = Files.walk(chunks, 2)) {
+      for (Path p : (Iterable<Path>) walk::iterator) {
+        if (isChunkFile(p)) {
+          count++;
+          bytes += Files.size(p);
+        }
+      }
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
+    }
+    return new Inventory(count, bytes);
+  }
+
+  private boolean isChunkFile(Path p) {
+    String name = p.getFileName().toString();
+    return CHUNK_NAME.matcher(name).matches()
+        && p.getParent().getFileName().toString().equals(name.substring(0, 2))
+        && p.getParent().getParent().equals(chunks)
+        && Files.isRegularFile(p);
+  }
+
+  /** What {@link #scan()} found. */
+  record Inventory(long chunks, long bytes) {}
+}

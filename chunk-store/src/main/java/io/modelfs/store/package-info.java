@@ -1,0 +1,13 @@
+/**
+ * The node's local, content-addressed chunk store. A chunk enters it only through
+ * {@link io.modelfs.store.ChunkStore#ensure}: its bytes are hashed while they stream into a
+ * staging file and the file is renamed into place only if they match the digest, so a corrupt
+ * peer or origin can never poison the store, and stored chunks are read without re-hashing.
+ * Loads of the same chunk are single-flight and run on a small pool of fetch threads that
+ * serves foreground reads before readahead before prefetch.
+ *
+ * <p>{@link io.modelfs.store.FileChunkStore} keeps one file per chunk under a root directory.
+ * The RocksDB index (digest to location, size, last access, pins), the disk budget with
+ * eviction that respects pins, and the kill -9 crash test come with issue #3.
+ */
+package io.modelfs.store;

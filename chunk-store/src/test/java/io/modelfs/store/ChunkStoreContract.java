@@ -1,0 +1,317 @@
+package io.modelfs.store;
+
+import static io.modelfs.store.TestChunks.await;
+import static io.modelfs.store.TestChunks.failureOf;
+import static io.modelfs.store.TestChunks.recording;
+import static io.modelfs.store.TestChunks.refOf;
+import static io.modelfs.store.TestChunks.serving;
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.modelfs.core.ChunkRef;
+import io.modelfs.store.ChunkStore.Priority;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What every {@link ChunkStore} must do, as written in its javadoc. An implementation's test
+ * extends this and says how to open a store.
+ */
+abstract class ChunkStoreContract {
+  static final int CHUNK = 64 << 10;
+
+  final TestChunks chunks = new TestChunks();
+  ChunkStore store;
+
+  /** Opens a fresh, empty store whose loads run on {@code fetchThreads} threads. */
+  abstract ChunkStore openStore(int fetchThreads) throws IOException;
+
+  @AfterEach
+  void closeStore() throws IOException {
+    if (store != null) {
+      store.close();
+    }
+  }
+
+  @Test
+  void publishesAVerifiedChunkAndReadsItBack() throws Exception {
+    store = openStore(4);
+    byte[] data = chunks.bytes(CHUNK);
+    ChunkRef chunk = refOf(data);
+    assertFalse(store.contains(chunk.digest()));
+
+    await(store.ensure(chunk, Priority.FOREGROUND, "origin test", serving(data)));
+
+    assertTrue(store.contains(chunk.digest()));
+    ByteBuffer all = ByteBuffer.allocate(CHUNK);
+    assertEquals(CHUNK, store.read(chunk.digest(), 0, all));
+    assertArrayEquals(data, all.array());
+    assertEquals(new ChunkStore.StoreStats(1, CHUNK, 1, 0, 0), store.stats());
+  }
+
+  @Test
+  void readsFromAnOffsetUntilTheBufferIsFullOrTheChunkEnds() throws Exception {
+    store = openStore(4);
+    byte[] data = chunks.bytes(CHUNK);
+    ChunkRef chunk = refOf(data);
+    await(store.ensure(chunk, Priority.FOREGROUND, "origin test", serving(data)));
+
+    ByteBuffer middle = ByteBuffer.allocate(1000);
+    assertEquals(1000, store.read(chunk.digest(), 5000, middle));
+    assertArrayEquals(Arrays.copyOfRange(data, 5000, 6000), middle.array());
+
+    ByteBuffer tail = ByteBuffer.allocateDirect(4096);
+    assertEquals(100, store.read(chunk.digest(), CHUNK - 100, tail));
+    tail.flip();
+    byte[] tailBytes = new byte[tail.remaining()];
+    tail.get(tailBytes);
+    assertArrayEquals(Arrays.copyOfRange(data, CHUNK - 100, CHUNK), tailBytes);
+  }
+
+  @Test
+  void readAtOrPastTheEndReturnsZero() throws Exception {
+    store = openStore(4);
+    byte[] data = chunks.bytes(CHUNK);
+    ChunkRef chunk = refOf(data);
+    await(store.ensure(chunk, Priority.FOREGROUND, "origin test", serving(data)));
+
+    assertEquals(0, store.read(chunk.digest(), CHUNK, ByteBuffer.allocate(10)));
+    assertEquals(0, store.read(chunk.digest(), CHUNK + 12345L, ByteBuffer.allocate(10)));
+  }
+
+  @Test
+  void readOfAnUnpublishedChunkThrowsChunkNotFound() throws Exception {
+    store = openStore(4);
+    ChunkRef chunk = refOf(chunks.bytes(100));
+
+    ChunkNotFoundException e = assertThrows(ChunkNotFoundException.class,
+        () -> store.read(chunk.digest(), 0, ByteBuffer.allocate(10)));
+    assertTrue(e.getMessage().contains(chunk.digest().hex()), e.getMessage());
+  }
+
+  @Test
+  void ensureOfAPublishedChunkCompletesAtOnceWithoutLoading() throws Exception {
+    store = openStore(4);
+    byte[] data = chunks.bytes(CHUNK);
+    ChunkRef chunk = refOf(data);
+    await(store.ensure(chunk, Priority.FOREGROUND, "origin test", serving(data)));
+
+    CompletableFuture<Void> again = store.ensure(chunk, Priority.PREFETCH, "origin test",
+        (c, sink) -> { throw new AssertionError("loader called for a published chunk"); });
+
+    assertTrue(again.isDone() && !again.isCompletedExceptionally());
+    assertEquals(1, store.stats().loads());
+  }
+
+  @Test
+  void concurrentEnsuresOfOneChunkRunTheLoaderOnce() throws Exception {
+    store = openStore(4);
+    byte[] data = chunks.bytes(CHUNK);
+    ChunkRef chunk = refOf(data);
+    AtomicInteger loaderRuns = new AtomicInteger();
+    CountDownLatch allJoined = new CountDownLatch(1);
+    ChunkLoader slow = (c, sink) -> {
+      loaderRuns.incrementAndGet();
+      try {
+        allJoined.await(TestChunks.WAIT_SECONDS, SECONDS);
+      } catch (InterruptedException e) {
+        throw new InterruptedIOException("test loader interrupted");
+      }
+      serving(data).load(c, sink);
+    };
+    int callers = 16;
+    ExecutorService pool = Executors.newFixedThreadPool(callers);
+    try {
+      CountDownLatch go = new CountDownLatch(1);
+      List<Future<CompletableFuture<Void>>> calls = new ArrayList<>();
+      for (int i = 0; i < callers; i++) {
+        calls.add(pool.submit(() -> {
+          go.await(TestChunks.WAIT_SECONDS, SECONDS);
+          return store.ensure(chunk, Priority.READAHEAD, "peer node-" + Thread.currentThread().getId(), slow);
+        }));
+      }
+      go.countDown();
+      List<CompletableFuture<Void>> outcomes = new ArrayList<>();
+      for (Future<CompletableFuture<Void>> call : calls) {
+        outcomes.add(call.get(TestChunks.WAIT_SECONDS, SECONDS));
+      }
+      allJoined.countDown();
+      for (CompletableFuture<Void> outcome : outcomes) {
+        await(outcome);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertEquals(1, loaderRuns.get());
+    assertEquals(1, store.stats().loads());
+    assertTrue(store.contains(chunk.digest()));
+  }
+
+  @Test
+  void rejectsChunkWhoseDigestDiffers() throws Exception {
+    store = openStore(4);
+    byte[] data = chunks.bytes(CHUNK);
+    ChunkRef chunk = refOf(data);
+    byte[] corrupt = data.clone();
+    corrupt[CHUNK / 2] ^= 1;
+
+    Throwable failure = failureOf(store.ensure(chunk, Priority.FOREGROUND, "peer node-7", serving(corrupt)));
+
+    assertVerificationFailure(failure, chunk, "peer node-7", "got digest " + refOf(corrupt).digest().hex());
+    assertFalse(store.contains(chunk.digest()));
+    assertEquals(1, store.stats().verificationFailures());
+    await(store.ensure(chunk, Priority.FOREGROUND, "origin test", serving(data)));
+    assertTrue(store.contains(chunk.digest()));
+  }
+
+  @Test
+  void rejectsChunkWithTooFewBytes() throws Exception {
+    store = openStore(4);
+    byte[] data = chunks.bytes(CHUNK);
+    ChunkRef chunk = refOf(data);
+
+    Throwable failure = failureOf(store.ensure(chunk, Priority.FOREGROUND, "peer node-7",
+        serving(Arrays.copyOf(data, CHUNK - 1))));
+
+    assertVerificationFailure(failure, chunk, "peer node-7", "got " + (CHUNK - 1) + " bytes, expected " + CHUNK);
+    assertFalse(store.contains(chunk.digest()));
+    await(store.ensure(chunk, Priority.FOREGROUND, "origin test", serving(data)));
+    assertTrue(store.contains(chunk.digest()));
+  }
+
+  @Test
+  void rejectsChunkWithTooManyBytesEvenIfTheLoaderSwallowsTheRefusal() throws Exception {
+    store = openStore(4);
+    byte[] data = chunks.bytes(CHUNK);
+    ChunkRef chunk = refOf(data);
+    ChunkLoader stubborn = (c, sink) -> {
+      serving(data).load(c, sink);
+      try {
+        sink.write(ByteBuffer.wrap(new byte[1]));
+      } catch (IOException ignored) {
+        // a careless loader
+      }
+    };
+
+    Throwable failure = failureOf(store.ensure(chunk, Priority.FOREGROUND, "peer node-7", stubborn));
+
+    assertVerificationFailure(failure, chunk, "peer node-7", "got more than " + CHUNK + " bytes");
+    assertFalse(store.contains(chunk.digest()));
+  }
+
+  @Test
+  void loaderExceptionFailsTheFutureAndALaterEnsureRetries() throws Exception {
+    store = openStore(4);
+    byte[] data = chunks.bytes(CHUNK);
+    ChunkRef chunk = refOf(data);
+    IOException down = new IOException("origin s3://bucket/model/ unreachable");
+
+    Throwable failure = failureOf(store.ensure(chunk, Priority.FOREGROUND, "origin s3://bucket/model/",
+        (c, sink) -> { throw down; }));
+
+    assertSame(down, failure);
+    assertFalse(store.contains(chunk.digest()));
+    assertEquals(1, store.stats().loadFailures());
+    await(store.ensure(chunk, Priority.FOREGROUND, "origin s3://bucket/model/", serving(data)));
+    assertTrue(store.contains(chunk.digest()));
+    assertEquals(new ChunkStore.StoreStats(1, CHUNK, 2, 1, 0), store.stats());
+  }
+
+  @Test
+  void foregroundLoadRunsBeforeAnEarlierQueuedPrefetch() throws Exception {
+    store = openStore(1);
+    TestChunks.Gate gate = blockTheOnlyFetchThread();
+    List<String> order = Collections.synchronizedList(new ArrayList<>());
+    byte[] prefetchData = chunks.bytes(CHUNK);
+    byte[] foregroundData = chunks.bytes(CHUNK);
+
+    CompletableFuture<Void> prefetch = store.ensure(refOf(prefetchData), Priority.PREFETCH, "origin test",
+        recording("prefetch", order, prefetchData));
+    CompletableFuture<Void> foreground = store.ensure(refOf(foregroundData), Priority.FOREGROUND, "origin test",
+        recording("foreground", order, foregroundData));
+    gate.release();
+    await(prefetch);
+    await(foreground);
+
+    assertEquals(List.of("foreground", "prefetch"), order);
+  }
+
+  @Test
+  void foregroundEnsurePromotesAQueuedPrefetchWhichStillLoadsOnce() throws Exception {
+    store = openStore(1);
+    TestChunks.Gate gate = blockTheOnlyFetchThread();
+    List<String> order = Collections.synchronizedList(new ArrayList<>());
+    byte[] a = chunks.bytes(CHUNK);
+    byte[] b = chunks.bytes(CHUNK);
+    byte[] last = chunks.bytes(CHUNK);
+
+    CompletableFuture<Void> aPrefetch = store.ensure(refOf(a), Priority.PREFETCH, "origin test", recording("a", order, a));
+    CompletableFuture<Void> bReadahead = store.ensure(refOf(b), Priority.READAHEAD, "origin test", recording("b", order, b));
+    CompletableFuture<Void> aForeground = store.ensure(refOf(a), Priority.FOREGROUND, "origin test", recording("a", order, a));
+    // Queued after a's original PREFETCH entry, so it runs after that entry has been dealt with.
+    CompletableFuture<Void> lastPrefetch = store.ensure(refOf(last), Priority.PREFETCH, "origin test",
+        recording("last", order, last));
+    gate.release();
+    for (CompletableFuture<Void> f : List.of(aPrefetch, bReadahead, aForeground, lastPrefetch)) {
+      await(f);
+    }
+
+    assertEquals(List.of("a", "b", "last"), order);
+    assertEquals(4, store.stats().loads()); // the gate, a, b, last
+  }
+
+  @Test
+  void closeFailsQueuedAndRunningLoads() throws Exception {
+    store = openStore(1);
+    byte[] running = chunks.bytes(CHUNK);
+    TestChunks.Gate gate = new TestChunks.Gate(running);
+    CompletableFuture<Void> runningLoad = store.ensure(refOf(running), Priority.FOREGROUND, "origin test", gate);
+    gate.awaitStarted();
+    byte[] queued = chunks.bytes(CHUNK);
+    CompletableFuture<Void> queuedLoad = store.ensure(refOf(queued), Priority.PREFETCH, "origin test", serving(queued));
+
+    store.close();
+
+    for (CompletableFuture<Void> f : List.of(runningLoad, queuedLoad)) {
+      Throwable failure = failureOf(f);
+      assertInstanceOf(IOException.class, failure);
+      assertTrue(failure.getMessage().contains("is closed"), failure.getMessage());
+    }
+    byte[] late = chunks.bytes(100);
+    Throwable failure = failureOf(store.ensure(refOf(late), Priority.FOREGROUND, "origin test", serving(late)));
+    assertTrue(failure.getMessage().contains("is closed"), failure.getMessage());
+  }
+
+  /** Occupies the store's single fetch thread until the returned gate is released. */
+  TestChunks.Gate blockTheOnlyFetchThread() throws InterruptedException {
+    byte[] data = chunks.bytes(CHUNK);
+    TestChunks.Gate gate = new TestChunks.Gate(data);
+    store.ensure(refOf(data), Priority.FOREGROUND, "origin test", gate);
+    gate.awaitStarted();
+    return gate;
+  }
+
+  static void assertVerificationFailure(Throwable failure, ChunkRef chunk, String source, String what) {
+    ChunkVerificationException e = assertInstanceOf(ChunkVerificationException.class, failure);
+    assertEquals("chunk " + chunk.digest().hex() + " from " + source + " failed verification: " + what, e.getMessage());
+  }
+}

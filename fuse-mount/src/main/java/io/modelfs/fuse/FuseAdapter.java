@@ -1,0 +1,278 @@
+package io.modelfs.fuse;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import jnr.ffi.Pointer;
+import jnr.ffi.Runtime;
+import jnr.ffi.Struct;
+import jnr.ffi.types.dev_t;
+import jnr.ffi.types.gid_t;
+import jnr.ffi.types.mode_t;
+import jnr.ffi.types.off_t;
+import jnr.ffi.types.size_t;
+import jnr.ffi.types.uid_t;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import ru.serce.jnrfuse.ErrorCodes;
+import ru.serce.jnrfuse.FuseFillDir;
+import ru.serce.jnrfuse.FuseStubFS;
+import ru.serce.jnrfuse.struct.FileStat;
+import ru.serce.jnrfuse.struct.FuseFileInfo;
+import ru.serce.jnrfuse.struct.Statvfs;
+import ru.serce.jnrfuse.struct.Timespec;
+
+/**
+ * The jnr-fuse binding of {@link ModelFileSystem}: each callback translates its arguments,
+ * delegates, and fills the kernel's structs. {@link #call} is the one place where errors
+ * become {@code -errno}; nothing thrown escapes into native code. Every callback that would
+ * change the filesystem answers EROFS without looking at its arguments.
+ */
+final class FuseAdapter extends FuseStubFS {
+  private static final Logger log = LoggerFactory.getLogger(FuseAdapter.class);
+
+  private final ModelFileSystem fs;
+
+  FuseAdapter(ModelFileSystem fs) {
+    this.fs = fs;
+  }
+
+  /** Tells jnr-fuse the mount is gone, so its shutdown hook does not unmount it again. */
+  void markUnmounted() {
+    mounted.set(false);
+  }
+
+  @Override
+  public int getattr(String path, FileStat stat) {
+    return call("getattr", path, () -> {
+      fill(stat, fs.getattr(path));
+      return 0;
+    });
+  }
+
+  @Override
+  public int readdir(String path, Pointer buf, FuseFillDir filler, @off_t long offset, FuseFileInfo fi) {
+    return call("readdir", path, () -> {
+      List<DirEntry> entries = fs.readdir(path);
+      FileStat stat = new FileStat(Runtime.getSystemRuntime());
+      for (DirEntry entry : entries) {
+        fill(stat, entry.attributes());
+        // Offset 0: libfuse collects the whole listing. Names go NUL-terminated and UTF-8.
+        byte[] name = (entry.name() + "\0").getBytes(StandardCharsets.UTF_8);
+        if (filler.apply(buf, ByteBuffer.wrap(name), Struct.getMemory(stat), 0) != 0) {
+          throw new FsException(Errno.EIO, "readdir of '" + path + "': libfuse's buffer is full at '" + entry.name() + "'");
+        }
+      }
+      return 0;
+    });
+  }
+
+  @Override
+  public int open(String path, FuseFileInfo fi) {
+    return call("open", path, () -> {
+      fi.fh.set(fs.open(path, fi.flags.get()));
+      return 0;
+    });
+  }
+
+  @Override
+  public int read(String path, Pointer buf, @size_t long size, @off_t long offset, FuseFileInfo fi) {
+    return call("read", path, () -> {
+      long handle = fi.fh.get();
+      int total = 0;
+      while (total < size) {
+        ByteBuffer scratch = ScratchBuffers.get(size - total);
+        scratch.limit((int) Math.min(size - total, scratch.capacity()));
+        int n = fs.read(handle, offset + total, scratch);
+        buf.put(total, scratch.array(), 0, n);
+        total += n;
+        if (n < scratch.limit()) {
+          break; // end of file
+        }
+      }
+      return total;
+    });
+  }
+
+  @Override
+  public int release(String path, FuseFileInfo fi) {
+    return call("release", path, () -> {
+      fs.release(fi.fh.get());
+      return 0;
+    });
+  }
+
+  @Override
+  public int statfs(String path, Statvfs stbuf) {
+    return call("statfs", path, () -> {
+      FsStats stats = fs.statfs();
+      stbuf.f_bsize.set(stats.blockSize());
+      stbuf.f_frsize.set(stats.blockSize());
+      stbuf.f_blocks.set(stats.blocks());
+      stbuf.f_bfree.set(0);
+      stbuf.f_bavail.set(0);
+      stbuf.f_files.set(stats.files());
+      stbuf.f_ffree.set(0);
+      stbuf.f_favail.set(0);
+      stbuf.f_namemax.set(stats.maxNameLength());
+      return 0;
+    });
+  }
+
+  @Override
+  public int access(String path, int mask) {
+    return call("access", path, () -> {
+      fs.access(path, mask);
+      return 0;
+    });
+  }
+
+  @Override
+  public int readlink(String path, Pointer buf, @size_t long size) {
+    return call("readlink", path, () -> {
+      byte[] target = fs.readlink(path).getBytes(StandardCharsets.UTF_8);
+      int n = (int) Math.min(target.length, size - 1);
+      buf.put(0, target, 0, n);
+      buf.putByte(n, (byte) 0);
+      return 0;
+    });
+  }
+
+  // Everything below would change the filesystem: models are immutable.
+
+  @Override
+  public int mknod(String path, @mode_t long mode, @dev_t long rdev) {
+    return -ErrorCodes.EROFS();
+  }
+
+  @Override
+  public int create(String path, @mode_t long mode, FuseFileInfo fi) {
+    return -ErrorCodes.EROFS();
+  }
+
+  @Override
+  public int write(String path, Pointer buf, @size_t long size, @off_t long offset, FuseFileInfo fi) {
+    return -ErrorCodes.EROFS();
+  }
+
+  @Override
+  public int mkdir(String path, @mode_t long mode) {
+    return -ErrorCodes.EROFS();
+  }
+
+  @Override
+  public int unlink(String path) {
+    return -ErrorCodes.EROFS();
+  }
+
+  @Override
+  public int rmdir(String path) {
+    return -ErrorCodes.EROFS();
+  }
+
+  @Override
+  public int symlink(String oldpath, String newpath) {
+    return -ErrorCodes.EROFS();
+  }
+
+  @Override
+  public int rename(String oldpath, String newpath) {
+    return -ErrorCodes.EROFS();
+  }
+
+  @Override
+  public int link(String oldpath, String newpath) {
+    return -ErrorCodes.EROFS();
+  }
+
+  @Override
+  public int chmod(String path, @mode_t long mode) {
+    return -ErrorCodes.EROFS();
+  }
+
+  @Override
+  public int chown(String path, @uid_t long uid, @gid_t long gid) {
+    return -ErrorCodes.EROFS();
+  }
+
+  @Override
+  public int truncate(String path, @off_t long size) {
+    return -ErrorCodes.EROFS();
+  }
+
+  @Override
+  public int ftruncate(String path, @off_t long size, FuseFileInfo fi) {
+    return -ErrorCodes.EROFS();
+  }
+
+  @Override
+  public int utimens(String path, Timespec[] timespec) {
+    return -ErrorCodes.EROFS();
+  }
+
+  @Override
+  public int setxattr(String path, String name, Pointer value, @size_t long size, int flags) {
+    return -ErrorCodes.EROFS();
+  }
+
+  @Override
+  public int removexattr(String path, String name) {
+    return -ErrorCodes.EROFS();
+  }
+
+  @Override
+  public int fallocate(String path, int mode, @off_t long off, @off_t long length, FuseFileInfo fi) {
+    return -ErrorCodes.EROFS();
+  }
+
+  /** A callback body; returns what the callback returns on success. */
+  @FunctionalInterface
+  private interface Body {
+    int run() throws FsException;
+  }
+
+  /** Runs {@code body}, turning every failure into {@code -errno}; the only error mapping. */
+  private static int call(String op, String path, Body body) {
+    try {
+      return body.run();
+    } catch (FsException e) {
+      if (e.errno() == Errno.EIO) {
+        log.warn("{} of '{}' failed: {}", op, path, e.getMessage(), e.getCause());
+      } else {
+        log.debug("{} of '{}': {} ({})", op, path, e.errno(), e.getMessage());
+      }
+      return -errno(e.errno());
+    } catch (Throwable e) {
+      log.error("{} of '{}' failed unexpectedly; answering EIO", op, path, e);
+      return -ErrorCodes.EIO();
+    }
+  }
+
+  private static int errno(Errno errno) {
+    return switch (errno) {
+      case ENOENT -> ErrorCodes.ENOENT();
+      case ENOTDIR -> ErrorCodes.ENOTDIR();
+      case EISDIR -> ErrorCodes.EISDIR();
+      case EROFS -> ErrorCodes.EROFS();
+      case EIO -> ErrorCodes.EIO();
+      case EINVAL -> ErrorCodes.EINVAL();
+      case EACCES -> ErrorCodes.EACCES();
+      case EBADF -> ErrorCodes.EBADF();
+    };
+  }
+
+  private static void fill(FileStat stat, Attributes a) {
+    stat.st_ino.set(a.inode());
+    stat.st_mode.set(a.mode());
+    stat.st_nlink.set(a.links());
+    stat.st_uid.set(0);
+    stat.st_gid.set(0);
+    stat.st_size.set(a.size());
+    stat.st_blksize.set(FsStats.BLOCK_SIZE);
+    stat.st_blocks.set((a.size() + 511) / 512);
+    for (Timespec t : new Timespec[] {stat.st_atim, stat.st_mtim, stat.st_ctim}) {
+      t.tv_sec.set(a.time().getEpochSecond());
+      t.tv_nsec.set(a.time().getNano());
+    }
+  }
+}

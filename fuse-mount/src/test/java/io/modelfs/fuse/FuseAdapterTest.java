@@ -1,0 +1,100 @@
+package io.modelfs.fuse;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.modelfs.core.FileEntry;
+import io.modelfs.core.Manifest;
+import io.modelfs.core.ModelRef;
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
+import jnr.ffi.Runtime;
+import jnr.ffi.Struct;
+import org.junit.jupiter.api.Test;
+import ru.serce.jnrfuse.ErrorCodes;
+import ru.serce.jnrfuse.struct.FileStat;
+import ru.serce.jnrfuse.struct.FuseFileInfo;
+
+/**
+ * The adapter's translation, called the way libfuse calls it but without a mount: structs in
+ * native memory, errors as {@code -errno}, nothing thrown. Loads libfuse.so.2.
+ */
+class FuseAdapterTest {
+  private static final Runtime RUNTIME = Runtime.getSystemRuntime();
+  private static final int MIB = 1 << 20;
+
+  private final InMemoryModel model = InMemoryModel.builder("adapter", MIB)
+      .file("big.bin", 3 * MIB + 5, 0640)
+      .build();
+  private final String file = "/" + model.ref() + "/big.bin";
+  private final FuseAdapter adapter =
+      new FuseAdapter(new ModelFileSystem(new InMemoryCatalog().add(model), MountConfig.defaults(), Clock.systemUTC()));
+
+  @Test
+  void getattrFillsTheKernelStat() {
+    FileStat stat = FileStat.of(Memory.allocateDirect(RUNTIME, Struct.size(new FileStat(RUNTIME))));
+    assertEquals(0, adapter.getattr(file, stat));
+    assertEquals(FileStat.S_IFREG | 0640, stat.st_mode.intValue());
+    assertEquals(3 * MIB + 5, stat.st_size.longValue());
+    assertEquals(Inodes.of(model.ref(), "big.bin"), stat.st_ino.longValue());
+  }
+
+  @Test
+  void readsLargerThanTheScratchBufferArriveWhole() {
+    FuseFileInfo fi = fileInfo();
+    assertEquals(0, adapter.open(file, fi));
+    int size = 3 * MIB + 100;
+    Pointer buf = Memory.allocateDirect(RUNTIME, size);
+    assertEquals(3 * MIB + 5, adapter.read(file, buf, size, 0, fi));
+    byte[] got = new byte[3 * MIB + 5];
+    buf.get(0, got, 0, got.length);
+    assertArrayEquals(model.bytes("big.bin"), got);
+    assertEquals(0, adapter.release(file, fi));
+  }
+
+  @Test
+  void errorsBecomeNegativeErrno() {
+    FuseFileInfo fi = fileInfo();
+    FileStat stat = FileStat.of(Memory.allocateDirect(RUNTIME, Struct.size(new FileStat(RUNTIME))));
+    assertEquals(-ErrorCodes.ENOENT(), adapter.getattr("/nothing", stat));
+    fi.flags.set(02); // O_RDWR
+    assertEquals(-ErrorCodes.EROFS(), adapter.open(file, fi));
+    assertEquals(-ErrorCodes.EROFS(), adapter.mkdir("/" + model.ref() + "/d", 0755));
+    assertEquals(-ErrorCodes.EROFS(), adapter.unlink(file));
+    assertEquals(-ErrorCodes.EROFS(), adapter.create("/" + model.ref() + "/new", 0644, fi));
+  }
+
+  @Test
+  void unexpectedExceptionsBecomeEio() {
+    FuseFileInfo fi = fileInfo();
+    ModelContent throwing = new ModelContent() {
+      @Override
+      public ModelRef ref() {
+        return model.ref();
+      }
+
+      @Override
+      public Manifest manifest() {
+        return model.manifest();
+      }
+
+      @Override
+      public int read(FileEntry f, int chunk, int offset, ByteBuffer dst) {
+        throw new IllegalStateException("bug in the chunk store");
+      }
+
+      @Override
+      public void prefetch(FileEntry f, int chunk) {}
+    };
+    FuseAdapter failing = new FuseAdapter(
+        new ModelFileSystem(new InMemoryCatalog().add(throwing), MountConfig.defaults(), Clock.systemUTC()));
+    assertEquals(0, failing.open(file, fi));
+    assertEquals(-ErrorCodes.EIO(), failing.read(file, Memory.allocateDirect(RUNTIME, 4096), 4096, 0, fi));
+  }
+
+  private static FuseFileInfo fileInfo() {
+    return FuseFileInfo.of(Memory.allocateDirect(RUNTIME, 128, true));
+  }
+}
