@@ -38,8 +38,27 @@ public record AgentConfig(
     }
   }
 
-  /** Defaults for everything but the paths and locations. */
+  /**
+   * Defaults for everything but the paths and locations; change the rest with the
+   * {@code with...} methods (add a component here and a wither below, so callers do not break).
+   */
   public static AgentConfig of(Path mount, Path store, List<String> manifests, Path control) {
     return new AgentConfig(mount, store, manifests, control, Duration.ofMinutes(3), 8, 4, 4);
+  }
+
+  public AgentConfig withReadTimeout(Duration readTimeout) {
+    return new AgentConfig(mount, store, manifests, control, readTimeout, fetchThreads, readaheadChunks, originAttempts);
+  }
+
+  public AgentConfig withFetchThreads(int fetchThreads) {
+    return new AgentConfig(mount, store, manifests, control, readTimeout, fetchThreads, readaheadChunks, originAttempts);
+  }
+
+  public AgentConfig withReadaheadChunks(int readaheadChunks) {
+    return new AgentConfig(mount, store, manifests, control, readTimeout, fetchThreads, readaheadChunks, originAttempts);
+  }
+
+  public AgentConfig withOriginAttempts(int originAttempts) {
+    return new AgentConfig(mount, store, manifests, control, readTimeout, fetchThreads, readaheadChunks, originAttempts);
   }
 }

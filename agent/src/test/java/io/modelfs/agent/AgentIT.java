@@ -77,8 +77,12 @@ class AgentIT {
     Importer.Result r = new Importer(new Importer.Config(CS, 2)).run(Origins.open(source.toString()), "test-model", noProgress());
     Path manifests = source.resolve(".modelfs/manifests");
     ref = new ManifestStore(Origins.open(manifests.toString())).publish(r);
-    AgentConfig config = new AgentConfig(tmp.resolve("mnt"), tmp.resolve("store"), List.of(manifests.toUri().toString()),
-        tmp.resolve("agent.sock"), Duration.ofSeconds(20), 4, 2, 2);
+    AgentConfig config = AgentConfig.of(tmp.resolve("mnt"), tmp.resolve("store"), List.of(manifests.toUri().toString()),
+            tmp.resolve("agent.sock"))
+        .withReadTimeout(Duration.ofSeconds(20))
+        .withFetchThreads(4)
+        .withReadaheadChunks(2)
+        .withOriginAttempts(2);
     agent = Agent.start(config);
     model = tmp.resolve("mnt").resolve(ref.toString());
   }

@@ -35,8 +35,10 @@ final class AgentCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    AgentConfig config = new AgentConfig(mount, store, manifests, control, Durations.parse(readTimeout),
-        fetchThreads, readahead, 4);
+    AgentConfig config = AgentConfig.of(mount, store, manifests, control)
+        .withReadTimeout(Durations.parse(readTimeout))
+        .withFetchThreads(fetchThreads)
+        .withReadaheadChunks(readahead);
     Agent agent = Agent.start(config);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
