@@ -1,57 +1,79 @@
 package io.modelfs.store;
 
 import io.modelfs.core.ChunkRef;
+import io.modelfs.store.ChunkStore.GcReport;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.time.Clock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs one load: loader into a staging file, verify, fsync, rename into {@code chunks/}. The
- * rename is the only way a file enters {@code chunks/}, so every file there was verified (and
- * forced to disk when the config says so) — which is why reads and the scan at open trust them.
- * On any failure the staging file is deleted and nothing is published.
+ * Runs one load: make room, loader into a staging file, verify, fsync, rename into
+ * {@code chunks/}, index entry, table. The rename is the only way a file enters {@code chunks/},
+ * so every file there was verified (and forced to disk when the config says so) — which is why
+ * reads trust them. On any failure the staging file is deleted and nothing is published; when
+ * the disk is full, eviction runs and the failure is a {@link StoreFullException} saying so.
  */
 final class ChunkPublisher {
   private static final Logger log = LoggerFactory.getLogger(ChunkPublisher.class);
+  private static final String ENOSPC = "No space left on device";
 
   private final StoreLayout layout;
   private final boolean fsync;
   private final StoreCounters counters;
+  private final ChunkTable table;
+  private final ChunkIndex index;
+  private final Evictor evictor;
+  private final Clock clock;
 
-  ChunkPublisher(StoreLayout layout, boolean fsync, StoreCounters counters) {
+  ChunkPublisher(StoreLayout layout, boolean fsync, StoreCounters counters, ChunkTable table, ChunkIndex index,
+      Evictor evictor, Clock clock) {
     this.layout = layout;
     this.fsync = fsync;
     this.counters = counters;
+    this.table = table;
+    this.index = index;
+    this.evictor = evictor;
+    this.clock = clock;
   }
 
   /**
-   * Loads and publishes {@code chunk}, or throws {@link ChunkVerificationException} or the
-   * loader's exception. Does nothing if the chunk is already published (a load that finished
-   * just before this one was queued).
+   * Loads and publishes {@code chunk}, or throws {@link ChunkVerificationException},
+   * {@link StoreFullException} or the loader's exception. Does nothing if the chunk is already
+   * published (a load that finished just before this one was queued).
    */
   void publish(ChunkRef chunk, String source, ChunkLoader loader) throws IOException {
-    Path target = layout.chunkPath(chunk.digest());
-    if (Files.exists(target)) {
+    if (table.contains(chunk.digest())) {
       return;
     }
     counters.loadStarted();
-    Path staging = layout.newStagingFile(chunk.digest());
+    Path staging = null;
     try {
+      evictor.makeRoom(chunk.size());
+      staging = layout.newStagingFile(chunk.digest());
       stage(chunk, source, loader, staging);
+      Path target = layout.chunkPath(chunk.digest());
       Files.createDirectories(target.getParent());
       Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+      index(chunk, target);
       counters.published(chunk.size());
+      evictor.makeRoom(0);
     } catch (ChunkVerificationException e) {
       counters.verificationFailed();
       log.warn(e.getMessage());
       throw e;
     } catch (IOException | RuntimeException e) {
       counters.loadFailed();
+      if (isDiskFull(e)) {
+        discard(staging);
+        staging = null;
+        throw diskFull(chunk, source, e);
+      }
       log.warn("chunk {} from {} failed to load: {}", chunk.digest(), source, e.toString());
       throw e;
     } finally {
@@ -59,8 +81,48 @@ final class ChunkPublisher {
     }
   }
 
+  /** Records a renamed-in chunk; if the index refuses, takes the file back out so memory, index and disk agree. */
+  private void index(ChunkRef chunk, Path target) throws IOException {
+    long now = clock.millis();
+    try {
+      index.put(chunk.digest(), new ChunkIndex.Entry(chunk.size(), now));
+    } catch (IOException e) {
+      Files.deleteIfExists(target);
+      throw e;
+    }
+    table.add(chunk.digest(), chunk.size(), now);
+  }
+
+  private StoreFullException diskFull(ChunkRef chunk, String source, Exception cause) {
+    String freed;
+    try {
+      GcReport r = evictor.afterDiskFull(chunk.size());
+      freed = r.chunksEvicted() == 0
+          ? "nothing could be evicted (every stored chunk is pinned)"
+          : "evicted " + r.chunksEvicted() + " chunks (" + r.bytesFreed() + " bytes) to make room; a retry may succeed";
+    } catch (IOException e) {
+      freed = "eviction failed too: " + e.getMessage();
+    }
+    String message = "chunk " + chunk.digest() + " from " + source + " not stored: the disk under the chunk store at "
+        + layout.root() + " is full (" + cause.getMessage() + "); nothing stored was damaged; " + freed;
+    log.warn(message);
+    return new StoreFullException(message, cause);
+  }
+
+  private static boolean isDiskFull(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t.getMessage() != null && t.getMessage().contains(ENOSPC)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Deletes a staging file that was not published; a failure here must not hide the load's outcome. */
   private static void discard(Path staging) {
+    if (staging == null) {
+      return;
+    }
     try {
       Files.deleteIfExists(staging);
     } catch (IOException e) {

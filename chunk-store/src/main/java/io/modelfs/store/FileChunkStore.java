@@ -8,57 +8,95 @@ import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
+import java.time.Clock;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A {@link ChunkStore} that keeps one file per published chunk under a root directory (layout
- * in {@link StoreLayout}). Loads run on {@link StoreConfig#fetchThreads()} threads, foreground
- * first ({@link FetchScheduler}); each is staged, verified and renamed into place
+ * in {@link StoreLayout}) and indexes them in RocksDB ({@link RocksChunkIndex}), mirrored in
+ * memory ({@link ChunkTable}). Loads run on {@link StoreConfig#fetchThreads()} threads,
+ * foreground first ({@link FetchScheduler}); each is staged, verified and renamed into place
  * ({@link ChunkPublisher}). Reads go straight to the chunk's file through a small cache of open
- * channels ({@link OpenFileCache}).
+ * channels ({@link OpenFileCache}). The {@link Evictor} keeps the budget.
  *
- * <p>One process owns a root at a time (a lock file enforces it): opening clears
- * {@code staging/}, which only a crash can have left non-empty.
+ * <p>One process owns a root at a time (a lock file enforces it). Opening reconciles the index
+ * with the files ({@link Reconciler}), so a store killed at any point opens consistent.
+ * Access times live in memory and reach the index at close; after a crash the eviction order
+ * falls back to the last clean close.
  */
 public final class FileChunkStore implements ChunkStore {
   private static final Logger log = LoggerFactory.getLogger(FileChunkStore.class);
   private static final int READ_ATTEMPTS = 3;
 
+  private final StoreConfig config;
   private final StoreLayout layout;
   private final FileLock lock;
-  private final StoreCounters counters;
-  private final FetchScheduler scheduler;
+  private final Clock clock;
+  private final ChunkIndex index;
+  private final ChunkTable table;
+  private final StoreCounters counters = new StoreCounters();
   private final OpenFileCache files;
+  private final Evictor evictor;
+  private final FetchScheduler scheduler;
+  private final Map<String, Set<Digest>> namedPins = new HashMap<>();
 
-  private FileChunkStore(StoreConfig config, StoreLayout layout, FileLock lock, StoreCounters counters) {
+  private FileChunkStore(StoreConfig config, StoreLayout layout, FileLock lock, Clock clock, ChunkIndex index,
+      ChunkTable table, Map<String, Set<Digest>> pins) throws IOException {
     String name = "chunk store at " + layout.root();
+    this.config = config;
     this.layout = layout;
     this.lock = lock;
-    this.counters = counters;
-    ChunkPublisher publisher = new ChunkPublisher(layout, config.fsync(), counters);
-    this.scheduler = new FetchScheduler(name, config.fetchThreads(), publisher::publish);
+    this.clock = clock;
+    this.index = index;
+    this.table = table;
     this.files = new OpenFileCache(name, config.openFiles());
+    this.evictor = new Evictor(layout, table, index, files, counters, config);
+    pins.forEach((pin, digests) -> {
+      namedPins.put(pin, digests);
+      table.pin(digests);
+    });
+    ChunkPublisher publisher = new ChunkPublisher(layout, config.fsync(), counters, table, index, evictor, clock);
+    this.scheduler = new FetchScheduler(name, config.fetchThreads(), publisher::publish);
+  }
+
+  /** Opens the store with the system clock; see {@link #open(StoreConfig, Clock)}. */
+  public static FileChunkStore open(StoreConfig config) throws IOException {
+    return open(config, Clock.systemUTC());
   }
 
   /**
-   * Opens the store at {@code config.root()}, creating it if needed: removes partial writes
-   * left in {@code staging/} by a crash and counts the published chunks.
+   * Opens the store at {@code config.root()}, creating it if needed, and makes index and files
+   * agree ({@link Reconciler}); then evicts down to the budget if the store is over it.
+   * Throws if another process has the store open.
    */
-  public static FileChunkStore open(StoreConfig config) throws IOException {
+  public static FileChunkStore open(StoreConfig config, Clock clock) throws IOException {
     StoreLayout layout = new StoreLayout(config.root());
     FileLock lock = layout.createAndLock();
+    ChunkIndex index = null;
     try {
-      int leftovers = layout.clearStaging();
-      StoreLayout.Inventory found = layout.scan();
-      log.info("opened chunk store at {}: {} chunks, {} bytes; removed {} partial writes from staging",
-          layout.root(), found.chunks(), found.bytes(), leftovers);
-      return new FileChunkStore(config, layout, lock, new StoreCounters(found.chunks(), found.bytes()));
+      index = RocksChunkIndex.open(layout.indexDir(), config.fsync());
+      ChunkTable table = new ChunkTable();
+      new Reconciler(layout, index, table).run(clock.millis());
+      FileChunkStore store = new FileChunkStore(config, layout, lock, clock, index, table, index.pins());
+      log.info("opened chunk store at {}: {} chunks, {} bytes, budget {} bytes", layout.root(), table.count(),
+          table.bytes(), config.budgetBytes());
+      store.evictor.makeRoom(0);
+      return store;
     } catch (IOException | RuntimeException e) {
+      if (index != null) {
+        index.close();
+      }
       lock.channel().close();
       throw e;
     }
@@ -66,7 +104,11 @@ public final class FileChunkStore implements ChunkStore {
 
   @Override
   public boolean contains(Digest digest) {
-    return Files.isRegularFile(layout.chunkPath(digest));
+    boolean present = table.contains(digest);
+    if (present) {
+      counters.hit();
+    }
+    return present;
   }
 
   @Override
@@ -85,7 +127,7 @@ public final class FileChunkStore implements ChunkStore {
         files.invalidate(digest, channel);
         throw e;
       } catch (ClosedChannelException e) {
-        // Evicted, or closed by another reader's interrupt: positional reads are safe to repeat.
+        // Evicted from the cache, or closed by another reader's interrupt: positional reads are safe to repeat.
         files.invalidate(digest, channel);
         if (++attempts == READ_ATTEMPTS) {
           throw e;
@@ -98,6 +140,8 @@ public final class FileChunkStore implements ChunkStore {
       }
       copied += n;
     }
+    table.touch(digest, clock.millis());
+    counters.read(copied);
     return copied;
   }
 
@@ -110,17 +154,80 @@ public final class FileChunkStore implements ChunkStore {
     if (contains(chunk.digest())) {
       return CompletableFuture.completedFuture(null);
     }
+    counters.miss();
     return scheduler.submit(chunk, priority, source, loader);
   }
 
-  /**
-   * Published chunks and bytes (found at open plus published since), and load outcomes since
-   * open: every loader run is a load, and a load that fails counts either as a load failure
-   * (the loader or the disk threw) or as a verification failure (the bytes were wrong).
-   */
+  @Override
+  public Pin pin(Collection<Digest> digests) {
+    List<Digest> held = List.copyOf(digests);
+    table.pin(held);
+    AtomicBoolean open = new AtomicBoolean(true);
+    return () -> {
+      if (open.getAndSet(false)) {
+        table.unpin(held);
+      }
+    };
+  }
+
+  @Override
+  public synchronized void pin(String name, Collection<Digest> digests) throws IOException {
+    Objects.requireNonNull(name, "pin name is null");
+    Set<Digest> wanted = new LinkedHashSet<>(digests);
+    index.putPin(name, wanted);
+    table.pin(wanted);
+    Set<Digest> before = namedPins.put(name, wanted);
+    if (before != null) {
+      table.unpin(before);
+    }
+    log.info("chunk store at {}: pinned {} chunks as {}", layout.root(), wanted.size(), name);
+  }
+
+  @Override
+  public synchronized boolean unpin(String name) throws IOException {
+    if (!namedPins.containsKey(name)) {
+      return false;
+    }
+    index.removePin(name);
+    table.unpin(namedPins.remove(name));
+    log.info("chunk store at {}: unpinned {}", layout.root(), name);
+    return true;
+  }
+
+  @Override
+  public synchronized Map<String, Set<Digest>> namedPins() {
+    Map<String, Set<Digest>> copy = new HashMap<>();
+    namedPins.forEach((k, v) -> copy.put(k, Set.copyOf(v)));
+    return copy;
+  }
+
+  @Override
+  public void addEvictionListener(EvictionListener listener) {
+    evictor.addListener(Objects.requireNonNull(listener, "eviction listener is null"));
+  }
+
+  @Override
+  public List<StoredChunk> list() {
+    return table.list();
+  }
+
+  @Override
+  public GcReport gc(long targetBytes) throws IOException {
+    if (targetBytes < 0) {
+      throw new IllegalArgumentException("gc of chunk store at " + layout.root() + " to negative size " + targetBytes);
+    }
+    return evictor.evictTo(targetBytes);
+  }
+
+  @Override
+  public VerifyReport verify(Collection<Digest> digests) throws IOException {
+    return new Verifier(layout, table, evictor, counters, clock).verify(digests);
+  }
+
   @Override
   public StoreStats stats() {
-    return counters.snapshot();
+    long budget = config.budgetBytes() == StoreConfig.UNLIMITED ? 0 : config.budgetBytes();
+    return counters.snapshot(table.count(), table.bytes(), budget);
   }
 
   @Override
@@ -130,14 +237,30 @@ public final class FileChunkStore implements ChunkStore {
     }
     scheduler.close();
     files.close();
+    try {
+      index.putAll(table.takeUnsavedAccesses());
+    } catch (IOException e) {
+      log.warn("chunk store at {}: access times not saved (eviction order falls back to older ones): {}",
+          layout.root(), e.getMessage());
+    }
+    index.close();
     lock.channel().close();
     log.info("closed chunk store at {}", layout.root());
   }
 
   private FileChannel channel(Digest digest) throws IOException {
+    if (!table.contains(digest)) {
+      throw new ChunkNotFoundException(digest);
+    }
     try {
       return files.get(digest, layout.chunkPath(digest));
     } catch (NoSuchFileException e) {
+      // Evicted meanwhile, or deleted behind the store's back: forget it so the next ensure loads it again.
+      ChunkTable.Resident gone = table.remove(digest);
+      if (gone != null) {
+        log.warn("chunk store at {}: file of chunk {} is missing; dropped it", layout.root(), digest);
+        evictor.dropped(digest, gone.size, false);
+      }
       throw new ChunkNotFoundException(digest);
     }
   }

@@ -68,6 +68,17 @@ final class OpenFileCache implements Closeable {
     closeQuietly(channel);
   }
 
+  /** Closes the cached channel of {@code digest}, if any: its chunk is gone. */
+  void forget(Digest digest) {
+    FileChannel ch;
+    synchronized (this) {
+      ch = open.remove(digest);
+    }
+    if (ch != null) {
+      closeQuietly(ch);
+    }
+  }
+
   @Override
   public void close() {
     List<FileChannel> all;

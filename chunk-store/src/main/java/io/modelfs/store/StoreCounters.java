@@ -2,32 +2,29 @@ package io.modelfs.store;
 
 import io.modelfs.store.ChunkStore.StoreStats;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The numbers behind {@link ChunkStore#stats()}. Every loader run counts as a load; a load
- * then ends in exactly one of: published, failed (the loader or the disk threw) or failed
- * verification. Thread-safe.
+ * The counts behind {@link ChunkStore#stats()} that are not the store's size (the
+ * {@link ChunkTable} knows that). Every loader run counts as a load; a load then ends in exactly
+ * one of: published, failed (the loader or the disk threw) or failed verification. Thread-safe.
  */
 final class StoreCounters {
-  private final AtomicLong chunks;
-  private final AtomicLong bytes;
   private final AtomicLong loads = new AtomicLong();
   private final AtomicLong loadFailures = new AtomicLong();
   private final AtomicLong verificationFailures = new AtomicLong();
-
-  /** Starts from what a scan of the published chunks found. */
-  StoreCounters(long chunks, long bytes) {
-    this.chunks = new AtomicLong(chunks);
-    this.bytes = new AtomicLong(bytes);
-  }
+  private final LongAdder hits = new LongAdder();
+  private final LongAdder misses = new LongAdder();
+  private final AtomicLong bytesIn = new AtomicLong();
+  private final LongAdder bytesOut = new LongAdder();
+  private final AtomicLong evictions = new AtomicLong();
 
   void loadStarted() {
     loads.incrementAndGet();
   }
 
   void published(long size) {
-    chunks.incrementAndGet();
-    bytes.addAndGet(size);
+    bytesIn.addAndGet(size);
   }
 
   void loadFailed() {
@@ -38,7 +35,24 @@ final class StoreCounters {
     verificationFailures.incrementAndGet();
   }
 
-  StoreStats snapshot() {
-    return new StoreStats(chunks.get(), bytes.get(), loads.get(), loadFailures.get(), verificationFailures.get());
+  void hit() {
+    hits.increment();
+  }
+
+  void miss() {
+    misses.increment();
+  }
+
+  void read(long bytes) {
+    bytesOut.add(bytes);
+  }
+
+  void evicted() {
+    evictions.incrementAndGet();
+  }
+
+  StoreStats snapshot(long chunks, long bytes, long budget) {
+    return new StoreStats(chunks, bytes, budget, loads.get(), loadFailures.get(), verificationFailures.get(),
+        hits.sum(), misses.sum(), bytesIn.get(), bytesOut.sum(), evictions.get());
   }
 }

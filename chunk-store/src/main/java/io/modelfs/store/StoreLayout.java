@@ -2,7 +2,6 @@ package io.modelfs.store;
 
 import io.modelfs.core.Digest;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -19,6 +18,8 @@ import java.util.stream.Stream;
  * <pre>
  *   chunks/&lt;first 2 hex&gt;/&lt;64 hex&gt;   one file per published chunk, renamed in after verification
  *   staging/&lt;64 hex&gt;.&lt;random&gt;.part    a load in progress; anything here at open is a crash's leftover
+ *   index/                             the RocksDB {@link ChunkIndex}
+ *   quarantine/&lt;64 hex&gt;.&lt;millis&gt;     chunk files {@code verify} found corrupt, kept for inspection
  *   lock                               held by the one process that owns the store
  * </pre>
  */
@@ -28,15 +29,31 @@ final class StoreLayout {
   private final Path root;
   private final Path chunks;
   private final Path staging;
+  private final Path quarantine;
 
   StoreLayout(Path root) {
     this.root = root.toAbsolutePath().normalize();
     this.chunks = this.root.resolve("chunks");
     this.staging = this.root.resolve("staging");
+    this.quarantine = this.root.resolve("quarantine");
   }
 
   Path root() {
     return root;
+  }
+
+  Path chunksDir() {
+    return chunks;
+  }
+
+  Path indexDir() {
+    return root.resolve("index");
+  }
+
+  /** Where a corrupt chunk file found at {@code millis} is moved. */
+  Path quarantinePath(Digest digest, long millis) throws IOException {
+    Files.createDirectories(quarantine);
+    return quarantine.resolve(digest.hex() + "." + millis);
   }
 
   Path chunkPath(Digest digest) {
@@ -81,31 +98,12 @@ final class StoreLayout {
     return files;
   }
 
-  /** Counts the published chunks and their bytes; files that are not chunks are skipped. */
-  Inventory scan() throws IOException {
-    long count = 0;
-    long bytes = 0;
-    try (Stream<Path> walk = Files.walk(chunks, 2)) {
-      for (Path p : (Iterable<Path>) walk::iterator) {
-        if (isChunkFile(p)) {
-          count++;
-          bytes += Files.size(p);
-        }
-      }
-    } catch (UncheckedIOException e) {
-      throw e.getCause();
-    }
-    return new Inventory(count, bytes);
-  }
-
-  private boolean isChunkFile(Path p) {
+  /** True for a regular file at {@code chunks/<2 hex>/<64 hex>}. */
+  boolean isChunkFile(Path p) {
     String name = p.getFileName().toString();
     return CHUNK_NAME.matcher(name).matches()
         && p.getParent().getFileName().toString().equals(name.substring(0, 2))
         && p.getParent().getParent().equals(chunks)
         && Files.isRegularFile(p);
   }
-
-  /** What {@link #scan()} found. */
-  record Inventory(long chunks, long bytes) {}
 }

@@ -6,8 +6,10 @@
  * Loads of the same chunk are single-flight and run on a small pool of fetch threads that
  * serves foreground reads before readahead before prefetch.
  *
- * <p>{@link io.modelfs.store.FileChunkStore} keeps one file per chunk under a root directory.
- * The RocksDB index (digest to location, size, last access, pins), the disk budget with
- * eviction that respects pins, and the kill -9 crash test come with issue #3.
+ * <p>{@link io.modelfs.store.FileChunkStore} keeps one file per chunk under a root directory
+ * and indexes them in RocksDB (size, last access, named pins). It opens consistent after a
+ * crash at any point (staging cleared, index and files reconciled), stays inside a byte budget
+ * and a free-space reserve by evicting least recently used unpinned chunks, reports evictions to
+ * listeners, survives a full disk without damage, and re-verifies on demand.
  */
 package io.modelfs.store;

@@ -15,6 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.modelfs.core.ChunkRef;
+import io.modelfs.core.Digest;
 import io.modelfs.store.ChunkStore.Priority;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -23,6 +24,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -42,8 +44,13 @@ abstract class ChunkStoreContract {
   final TestChunks chunks = new TestChunks();
   ChunkStore store;
 
-  /** Opens a fresh, empty store whose loads run on {@code fetchThreads} threads. */
-  abstract ChunkStore openStore(int fetchThreads) throws IOException;
+  /** Opens a fresh, empty store whose loads run on {@code fetchThreads} threads, without a budget. */
+  ChunkStore openStore(int fetchThreads) throws IOException {
+    return openStore(fetchThreads, Long.MAX_VALUE);
+  }
+
+  /** Opens a fresh, empty store that keeps at most {@code budgetBytes} of chunks. */
+  abstract ChunkStore openStore(int fetchThreads, long budgetBytes) throws IOException;
 
   @AfterEach
   void closeStore() throws IOException {
@@ -65,7 +72,10 @@ abstract class ChunkStoreContract {
     ByteBuffer all = ByteBuffer.allocate(CHUNK);
     assertEquals(CHUNK, store.read(chunk.digest(), 0, all));
     assertArrayEquals(data, all.array());
-    assertEquals(new ChunkStore.StoreStats(1, CHUNK, 1, 0, 0), store.stats());
+    ChunkStore.StoreStats stats = store.stats();
+    assertEquals(List.of(1L, (long) CHUNK, 1L, 0L, 0L, (long) CHUNK, (long) CHUNK),
+        List.of(stats.chunks(), stats.bytes(), stats.loads(), stats.loadFailures(), stats.verificationFailures(),
+            stats.bytesIn(), stats.bytesOut()));
   }
 
   @Test
@@ -233,7 +243,9 @@ abstract class ChunkStoreContract {
     assertEquals(1, store.stats().loadFailures());
     await(store.ensure(chunk, Priority.FOREGROUND, "origin s3://bucket/model/", serving(data)));
     assertTrue(store.contains(chunk.digest()));
-    assertEquals(new ChunkStore.StoreStats(1, CHUNK, 2, 1, 0), store.stats());
+    ChunkStore.StoreStats stats = store.stats();
+    assertEquals(List.of(1L, (long) CHUNK, 2L, 1L, 0L),
+        List.of(stats.chunks(), stats.bytes(), stats.loads(), stats.loadFailures(), stats.verificationFailures()));
   }
 
   @Test
@@ -300,6 +312,110 @@ abstract class ChunkStoreContract {
     Throwable failure = failureOf(store.ensure(refOf(late), Priority.FOREGROUND, "origin test", serving(late)));
     assertTrue(failure.getMessage().contains("is closed"), failure.getMessage());
   }
+
+  @Test
+  void countsHitsAndMisses() throws Exception {
+    store = openStore(2);
+    byte[] data = chunks.bytes(CHUNK);
+    ChunkRef chunk = refOf(data);
+
+    await(store.ensure(chunk, Priority.FOREGROUND, "origin test", serving(data)));
+    await(store.ensure(chunk, Priority.FOREGROUND, "origin test", serving(data)));
+    assertTrue(store.contains(chunk.digest()));
+
+    assertEquals(1, store.stats().misses());
+    assertEquals(2, store.stats().hits());
+  }
+
+  @Test
+  void evictsLeastRecentlyUsedChunksToStayWithinBudgetAndTellsListeners() throws Exception {
+    store = openStore(1, 3L * CHUNK);
+    List<Digest> evicted = Collections.synchronizedList(new ArrayList<>());
+    store.addEvictionListener((digest, size) -> evicted.add(digest));
+    List<ChunkRef> refs = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      byte[] data = chunks.bytes(CHUNK);
+      refs.add(refOf(data));
+      await(store.ensure(refOf(data), Priority.PREFETCH, "origin test", serving(data)));
+      clockTick();
+    }
+    store.read(refs.get(0).digest(), 0, ByteBuffer.allocate(10)); // 0 is now more recent than 1 and 2
+    clockTick();
+
+    byte[] fourth = chunks.bytes(CHUNK);
+    await(store.ensure(refOf(fourth), Priority.PREFETCH, "origin test", serving(fourth)));
+
+    assertEquals(List.of(refs.get(1).digest()), evicted);
+    assertFalse(store.contains(refs.get(1).digest()));
+    assertTrue(store.contains(refs.get(0).digest()) && store.contains(refs.get(2).digest()));
+    assertEquals(3L * CHUNK, store.stats().bytes());
+    assertEquals(1, store.stats().evictions());
+  }
+
+  @Test
+  void pinnedChunksAreNotEvictedUntilUnpinned() throws Exception {
+    store = openStore(1, 2L * CHUNK);
+    byte[] a = chunks.bytes(CHUNK);
+    byte[] b = chunks.bytes(CHUNK);
+    ChunkStore.Pin pin = store.pin(List.of(refOf(a).digest()));
+    store.pin("model-b@test", List.of(refOf(b).digest()));
+    await(store.ensure(refOf(a), Priority.PREFETCH, "origin test", serving(a)));
+    await(store.ensure(refOf(b), Priority.PREFETCH, "origin test", serving(b)));
+
+    byte[] c = chunks.bytes(CHUNK);
+    await(store.ensure(refOf(c), Priority.PREFETCH, "origin test", serving(c)));
+
+    assertTrue(store.contains(refOf(a).digest()) && store.contains(refOf(b).digest()));
+    assertFalse(store.contains(refOf(c).digest()), "the only unpinned chunk goes to keep the budget");
+    assertEquals(Set.of(refOf(b).digest()), store.namedPins().get("model-b@test"));
+    pin.close();
+    pin.close();
+    assertTrue(store.unpin("model-b@test"));
+    assertFalse(store.unpin("model-b@test"));
+    ChunkStore.GcReport report = store.gc(0);
+    assertEquals(2, report.chunksEvicted());
+    assertEquals(2L * CHUNK, report.bytesFreed());
+    assertEquals(0, store.stats().bytes());
+  }
+
+  @Test
+  void gcReportsNothingWhenEverythingIsPinned() throws Exception {
+    store = openStore(1);
+    byte[] a = chunks.bytes(CHUNK);
+    await(store.ensure(refOf(a), Priority.PREFETCH, "origin test", serving(a)));
+    ChunkStore.Pin pin = store.pin(List.of(refOf(a).digest()));
+    assertEquals(new ChunkStore.GcReport(0, 0, 1, CHUNK), store.gc(0));
+    assertEquals(1, store.list().get(0).pins());
+    pin.close();
+    assertEquals(new ChunkStore.GcReport(1, CHUNK, 0, 0), store.gc(0));
+  }
+
+  @Test
+  void listsStoredChunksLeastRecentlyUsedFirst() throws Exception {
+    store = openStore(1);
+    byte[] a = chunks.bytes(CHUNK);
+    byte[] b = chunks.bytes(100);
+    await(store.ensure(refOf(a), Priority.PREFETCH, "origin test", serving(a)));
+    clockTick();
+    await(store.ensure(refOf(b), Priority.PREFETCH, "origin test", serving(b)));
+
+    List<ChunkStore.StoredChunk> all = store.list();
+    assertEquals(List.of(refOf(a).digest(), refOf(b).digest()), all.stream().map(ChunkStore.StoredChunk::digest).toList());
+    assertEquals(100, all.get(1).size());
+  }
+
+  @Test
+  void verifyOfIntactChunksReportsNothingCorrupt() throws Exception {
+    store = openStore(1);
+    byte[] a = chunks.bytes(CHUNK);
+    await(store.ensure(refOf(a), Priority.PREFETCH, "origin test", serving(a)));
+
+    assertEquals(new ChunkStore.VerifyReport(1, CHUNK, List.of()), store.verify(List.of()));
+    assertEquals(new ChunkStore.VerifyReport(0, 0, List.of()), store.verify(List.of(refOf(chunks.bytes(10)).digest())));
+  }
+
+  /** Lets the store's clock move on, so that access times differ. */
+  abstract void clockTick();
 
   /** Occupies the store's single fetch thread until the returned gate is released. */
   TestChunks.Gate blockTheOnlyFetchThread() throws InterruptedException {

@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.modelfs.core.ChunkRef;
+import io.modelfs.core.Digest;
 import io.modelfs.store.ChunkStore.Priority;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -19,6 +20,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -30,10 +32,20 @@ import org.junit.jupiter.api.io.TempDir;
 /** The contract on real files, plus what the file layout promises. */
 class FileChunkStoreTest extends ChunkStoreContract {
   @TempDir Path root;
+  final StepClock clock = new StepClock();
 
   @Override
-  ChunkStore openStore(int fetchThreads) throws IOException {
-    return FileChunkStore.open(StoreConfig.at(root).withFetchThreads(fetchThreads));
+  ChunkStore openStore(int fetchThreads, long budgetBytes) throws IOException {
+    return FileChunkStore.open(config().withFetchThreads(fetchThreads).withBudgetBytes(budgetBytes), clock);
+  }
+
+  @Override
+  void clockTick() {
+    clock.tick();
+  }
+
+  private StoreConfig config() {
+    return StoreConfig.at(root).withMinFreeBytes(0).withFsync(false);
   }
 
   @Test
@@ -82,7 +94,9 @@ class FileChunkStoreTest extends ChunkStoreContract {
     assertEquals(List.of(), filesUnder("staging"));
     assertTrue(Files.isDirectory(root.resolve("staging")));
     assertTrue(store.contains(chunk.digest()));
-    assertEquals(new ChunkStore.StoreStats(1, CHUNK, 0, 0, 0), store.stats());
+    assertEquals(1, store.stats().chunks());
+    assertEquals(CHUNK, store.stats().bytes());
+    assertEquals(0, store.stats().loads());
     ByteBuffer all = ByteBuffer.allocate(CHUNK);
     assertEquals(CHUNK, store.read(chunk.digest(), 0, all));
     assertArrayEquals(data, all.array());
@@ -99,7 +113,7 @@ class FileChunkStoreTest extends ChunkStoreContract {
 
   @Test
   void readsStayCorrectWhenMoreChunksAreReadThanFilesAreKeptOpen() throws Exception {
-    store = FileChunkStore.open(StoreConfig.at(root).withOpenFiles(2).withFsync(false));
+    store = FileChunkStore.open(config().withOpenFiles(2));
     List<byte[]> contents = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
       byte[] data = chunks.bytes(CHUNK);
@@ -118,7 +132,7 @@ class FileChunkStoreTest extends ChunkStoreContract {
 
   @Test
   void concurrentReadersGetTheRightBytesWhileOpenFilesAreEvictedUnderThem() throws Exception {
-    store = FileChunkStore.open(StoreConfig.at(root).withOpenFiles(1).withFsync(false));
+    store = FileChunkStore.open(config().withOpenFiles(1));
     List<byte[]> contents = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
       byte[] data = chunks.bytes(CHUNK);
@@ -171,7 +185,110 @@ class FileChunkStoreTest extends ChunkStoreContract {
     assertTrue(e.getMessage().contains("fetch threads must be at least 1, got 0"), e.getMessage());
   }
 
+  @Test
+  void reopenDropsIndexEntriesWhoseFileIsGoneAndAdoptsVerifiedFilesWithoutEntry() throws Exception {
+    store = openStore(2);
+    byte[] kept = chunks.bytes(CHUNK);
+    byte[] lost = chunks.bytes(CHUNK);
+    await(store.ensure(refOf(kept), Priority.FOREGROUND, "origin test", serving(kept)));
+    await(store.ensure(refOf(lost), Priority.FOREGROUND, "origin test", serving(lost)));
+    store.close();
+    Files.delete(chunkFile(refOf(lost)));
+    byte[] orphan = chunks.bytes(CHUNK);
+    Files.createDirectories(chunkFile(refOf(orphan)).getParent());
+    Files.write(chunkFile(refOf(orphan)), orphan);
+    byte[] liar = chunks.bytes(CHUNK);
+    Files.createDirectories(chunkFile(refOf(liar)).getParent());
+    Files.write(chunkFile(refOf(liar)), chunks.bytes(CHUNK));
+
+    store = openStore(2);
+
+    assertTrue(store.contains(refOf(kept).digest()));
+    assertFalse(store.contains(refOf(lost).digest()));
+    assertTrue(store.contains(refOf(orphan).digest()));
+    assertFalse(store.contains(refOf(liar).digest()));
+    assertFalse(Files.exists(chunkFile(refOf(liar))));
+    assertEquals(2, store.stats().chunks());
+    ByteBuffer all = ByteBuffer.allocate(CHUNK);
+    store.read(refOf(orphan).digest(), 0, all);
+    assertArrayEquals(orphan, all.array());
+    store.close();
+    store = openStore(2); // the adoption and the drop were written to the index
+    assertEquals(2, store.stats().chunks());
+  }
+
+  @Test
+  void verifyQuarantinesACorruptChunkWhichTheNextEnsureFetchesAgain() throws Exception {
+    store = openStore(2);
+    byte[] data = chunks.bytes(CHUNK);
+    ChunkRef chunk = refOf(data);
+    await(store.ensure(chunk, Priority.FOREGROUND, "origin test", serving(data)));
+    List<Digest> evicted = new ArrayList<>();
+    store.addEvictionListener((d, size) -> evicted.add(d));
+    byte[] rotten = data.clone();
+    rotten[7] ^= 0x10;
+    Files.write(chunkFile(chunk), rotten);
+
+    ChunkStore.VerifyReport report = store.verify(List.of());
+
+    assertEquals(List.of(chunk.digest()), report.corrupt());
+    assertEquals(List.of(chunk.digest()), evicted);
+    assertFalse(store.contains(chunk.digest()));
+    assertEquals(1, filesUnder("quarantine").size());
+    assertEquals(1, store.stats().verificationFailures());
+    assertThrows(ChunkNotFoundException.class, () -> store.read(chunk.digest(), 0, ByteBuffer.allocate(1)));
+    await(store.ensure(chunk, Priority.FOREGROUND, "origin test", serving(data)));
+    ByteBuffer all = ByteBuffer.allocate(CHUNK);
+    store.read(chunk.digest(), 0, all);
+    assertArrayEquals(data, all.array());
+  }
+
+  @Test
+  void namedPinsSurviveAReopen() throws Exception {
+    store = openStore(1, 2L * CHUNK);
+    byte[] a = chunks.bytes(CHUNK);
+    store.pin("model@a", List.of(refOf(a).digest()));
+    await(store.ensure(refOf(a), Priority.PREFETCH, "origin test", serving(a)));
+    store.close();
+
+    store = openStore(1, 2L * CHUNK);
+    for (int i = 0; i < 3; i++) {
+      byte[] more = chunks.bytes(CHUNK);
+      await(store.ensure(refOf(more), Priority.PREFETCH, "origin test", serving(more)));
+    }
+
+    assertTrue(store.contains(refOf(a).digest()));
+    assertEquals(Set.of("model@a"), store.namedPins().keySet());
+  }
+
+  @Test
+  void reopenWithASmallerBudgetEvictsLeastRecentlyUsedFirst() throws Exception {
+    store = openStore(1);
+    List<ChunkRef> refs = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      byte[] data = chunks.bytes(CHUNK);
+      refs.add(refOf(data));
+      await(store.ensure(refOf(data), Priority.PREFETCH, "origin test", serving(data)));
+      clock.tick();
+    }
+    store.read(refs.get(0).digest(), 0, ByteBuffer.allocate(1));
+    store.close(); // saves the access time of chunk 0
+
+    store = openStore(1, 2L * CHUNK);
+
+    assertEquals(List.of(refs.get(3).digest(), refs.get(0).digest()),
+        store.list().stream().map(ChunkStore.StoredChunk::digest).toList());
+  }
+
+  private Path chunkFile(ChunkRef chunk) {
+    String hex = chunk.digest().hex();
+    return root.resolve("chunks").resolve(hex.substring(0, 2)).resolve(hex);
+  }
+
   private List<Path> filesUnder(String dir) throws IOException {
+    if (!Files.isDirectory(root.resolve(dir))) {
+      return List.of();
+    }
     try (Stream<Path> walk = Files.walk(root.resolve(dir))) {
       return walk.filter(Files::isRegularFile).toList();
     }
