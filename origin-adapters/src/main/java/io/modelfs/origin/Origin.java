@@ -15,8 +15,16 @@ import java.util.List;
  * <p>Error contract: every failure is an {@link OriginException} carrying the object's URI:
  * {@link OriginException.NotFound} when the object does not exist, {@link
  * OriginException.AccessDenied} when credentials do not allow the call, {@link
- * OriginException.Changed} when the object's version differs from the one asked for, {@link
- * OriginException.Transient} for failures worth retrying (I/O errors, timeouts, throttling).
+ * OriginException.Changed} when the object's version differs from the one asked for (checked
+ * with a conditional request where the store has them: If-Match on the ETag, generation match),
+ * {@link OriginException.Throttled} when the store asks to slow down (503 SlowDown, 429), {@link
+ * OriginException.Transient} for other failures worth retrying (I/O errors, time-outs, 5xx, a
+ * body cut off mid-stream), {@link OriginException.Permanent} for the rest (bad request, a
+ * read-only origin asked to store). Messages name the URI, never a credential.
+ *
+ * <p>A failed {@code read} may already have written a prefix of the range to the sink; callers
+ * that retry must resume after what they received (as {@link RetryingOrigin} does) or start over
+ * with a fresh sink.
  */
 public interface Origin extends AutoCloseable {
 

@@ -18,7 +18,7 @@ public abstract sealed class OriginException extends IOException {
 
   /** Worth retrying: the same call may succeed later. */
   public boolean retryable() {
-    return this instanceof Transient;
+    return this instanceof Transient || this instanceof Throttled;
   }
 
   /** The object does not exist. */
@@ -43,7 +43,17 @@ public abstract sealed class OriginException extends IOException {
     }
   }
 
-  /** An I/O failure, time-out or throttling that may pass. */
+  /**
+   * The origin asked us to slow down (HTTP 503 SlowDown, 429 Too Many Requests): retry later,
+   * with more patience than for a {@link Transient} failure.
+   */
+  public static final class Throttled extends OriginException {
+    public Throttled(URI uri, String what, Throwable cause) {
+      super(uri, "throttled by the origin (" + what + ") reading " + uri, cause);
+    }
+  }
+
+  /** An I/O failure, time-out, server error or a connection cut mid-stream that may pass. */
   public static final class Transient extends OriginException {
     public Transient(URI uri, String what, Throwable cause) {
       super(uri, what + " reading " + uri, cause);

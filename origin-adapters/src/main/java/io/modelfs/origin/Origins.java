@@ -4,23 +4,44 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.util.Locale;
 
-/** Opens the {@link Origin} a URI names. */
+/** Opens the {@link Origin} a URI names, with the settings a configuration gives its prefix. */
 public final class Origins {
   private Origins() {}
 
-  /**
-   * Opens {@code file:///abs/dir}, or a plain absolute or relative path. Cloud schemes
-   * ({@code s3:}, {@code gs:}, {@code az:}, {@code https:}) are refused with a clear message until
-   * their adapters land (issue #4).
-   */
+  /** {@link #open(String, OriginConfig)} with default settings. */
   public static Origin open(String uriOrPath) throws OriginException {
+    return open(uriOrPath, OriginConfig.defaults());
+  }
+
+  /**
+   * Opens {@code file:///abs/dir} (or a plain path), {@code s3://bucket/prefix/}, {@code
+   * gs://bucket/prefix/}, {@code az://account/container/prefix/} or {@code https://host/path}
+   * ({@code http:} too). Every origin but {@code file:} retries throttling and transient failures
+   * as its settings say, and honours the settings' rate cap.
+   */
+  public static Origin open(String uriOrPath, OriginConfig config) throws OriginException {
     URI uri = parse(uriOrPath);
     String scheme = uri.getScheme() == null ? "file" : uri.getScheme().toLowerCase(Locale.ROOT);
-    if (scheme.equals("file")) {
-      return new FileOrigin(uri.getScheme() == null ? Path.of(uriOrPath) : Path.of(uri));
+    OriginSettings settings = config.settingsFor(uri.toString());
+    Origin origin = switch (scheme) {
+      case "file" -> new FileOrigin(uri.getScheme() == null ? Path.of(uriOrPath) : Path.of(uri));
+      case "s3" -> S3Origin.open(uri, settings);
+      case "gs" -> GcsOrigin.open(uri, settings);
+      case "az" -> AzureOrigin.open(uri, settings);
+      case "https", "http" -> new HttpOrigin(uri, settings);
+      default -> throw new OriginException.Permanent(uri,
+          "origin scheme '" + scheme + "' is not supported (use file:, s3:, gs:, az: or https:)", null);
+    };
+    return wrap(origin, settings);
+  }
+
+  /** Adds the retries and the rate cap {@code settings} ask for. */
+  static Origin wrap(Origin origin, OriginSettings settings) {
+    if (origin instanceof FileOrigin) {
+      return origin;
     }
-    throw new OriginException.Permanent(uri,
-        "origin scheme '" + scheme + "' is not supported by this build (only file: for now)", null);
+    Origin o = settings.rateCap() > 0 ? new RateLimitedOrigin(origin, settings.rateCap(), System::nanoTime) : origin;
+    return RetryingOrigin.of(o, settings);
   }
 
   private static URI parse(String uriOrPath) throws OriginException {
