@@ -20,5 +20,9 @@ enum Errno {
   /** Access the filesystem refuses. */
   EACCES,
   /** A file handle that is not open. */
-  EBADF
+  EBADF,
+  /** No extended attribute of that name. */
+  ENODATA,
+  /** The caller's buffer is too small for the answer (getxattr, listxattr). */
+  ERANGE
 }

@@ -32,9 +32,15 @@ final class FuseAdapter extends FuseStubFS {
   private static final Logger log = LoggerFactory.getLogger(FuseAdapter.class);
 
   private final ModelFileSystem fs;
+  private final FuseListener listener;
 
   FuseAdapter(ModelFileSystem fs) {
+    this(fs, FuseListener.NONE);
+  }
+
+  FuseAdapter(ModelFileSystem fs, FuseListener listener) {
     this.fs = fs;
+    this.listener = listener;
   }
 
   /** Tells jnr-fuse the mount is gone, so its shutdown hook does not unmount it again. */
@@ -81,12 +87,13 @@ final class FuseAdapter extends FuseStubFS {
       long handle = fi.fh.get();
       int total = 0;
       while (total < size) {
-        ByteBuffer scratch = ScratchBuffers.get(size - total);
-        scratch.limit((int) Math.min(size - total, scratch.capacity()));
-        int n = fs.read(handle, offset + total, scratch);
-        buf.put(total, scratch.array(), 0, n);
+        ScratchBuffers.Scratch scratch = ScratchBuffers.get(size - total);
+        ByteBuffer b = scratch.buffer();
+        b.limit((int) Math.min(size - total, b.capacity()));
+        int n = fs.read(handle, offset + total, b);
+        buf.transferFrom(total, scratch.pointer(), 0, n);
         total += n;
-        if (n < scratch.limit()) {
+        if (n < b.limit()) {
           break; // end of file
         }
       }
@@ -136,6 +143,45 @@ final class FuseAdapter extends FuseStubFS {
       buf.putByte(n, (byte) 0);
       return 0;
     });
+  }
+
+  /** Nothing is buffered for writing, so there is nothing to flush. */
+  @Override
+  public int flush(String path, FuseFileInfo fi) {
+    return 0;
+  }
+
+  @Override
+  public int getxattr(String path, String name, Pointer value, @size_t long size) {
+    return call("getxattr", path, () -> copyOut(fs.getxattr(path, name), value, size, path + " " + name));
+  }
+
+  @Override
+  public int listxattr(String path, Pointer list, @size_t long size) {
+    return call("listxattr", path, () -> {
+      // The names, each NUL-terminated, one after the other.
+      StringBuilder names = new StringBuilder();
+      for (String name : fs.xattrs(path).keySet()) {
+        names.append(name).append('\0');
+      }
+      return copyOut(names.toString().getBytes(StandardCharsets.UTF_8), list, size, path);
+    });
+  }
+
+  /**
+   * The xattr calls' buffer protocol: size 0 asks for the length; a buffer too small is
+   * ERANGE; otherwise the bytes are copied and their count returned.
+   */
+  private static int copyOut(byte[] bytes, Pointer buf, long size, String what) throws FsException {
+    if (size == 0) {
+      return bytes.length;
+    }
+    if (size < bytes.length) {
+      throw new FsException(Errno.ERANGE, "extended attribute data of " + what + " is " + bytes.length
+          + " bytes; the buffer holds " + size);
+    }
+    buf.put(0, bytes, 0, bytes.length);
+    return bytes.length;
   }
 
   // Everything below would change the filesystem: models are immutable.
@@ -231,11 +277,17 @@ final class FuseAdapter extends FuseStubFS {
     int run() throws FsException;
   }
 
-  /** Runs {@code body}, turning every failure into {@code -errno}; the only error mapping. */
-  private static int call(String op, String path, Body body) {
+  /**
+   * Runs {@code body}, turning every failure into {@code -errno}; the only error mapping. Tells
+   * the listener the outcome.
+   */
+  private int call(String op, String path, Body body) {
+    long start = System.nanoTime();
+    String error = null;
     try {
       return body.run();
     } catch (FsException e) {
+      error = e.errno().name();
       if (e.errno() == Errno.EIO) {
         log.warn("{} of '{}' failed: {}", op, path, e.getMessage(), e.getCause());
       } else {
@@ -243,8 +295,15 @@ final class FuseAdapter extends FuseStubFS {
       }
       return -errno(e.errno());
     } catch (Throwable e) {
+      error = "EIO";
       log.error("{} of '{}' failed unexpectedly; answering EIO", op, path, e);
       return -ErrorCodes.EIO();
+    } finally {
+      try {
+        listener.completed(op, error, System.nanoTime() - start);
+      } catch (RuntimeException e) {
+        log.warn("FUSE listener failed on {}: {}", op, e.toString());
+      }
     }
   }
 
@@ -258,6 +317,8 @@ final class FuseAdapter extends FuseStubFS {
       case EINVAL -> ErrorCodes.EINVAL();
       case EACCES -> ErrorCodes.EACCES();
       case EBADF -> ErrorCodes.EBADF();
+      case ENODATA -> ErrorCodes.ENODATA();
+      case ERANGE -> ErrorCodes.ERANGE();
     };
   }
 

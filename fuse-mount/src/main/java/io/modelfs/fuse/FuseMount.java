@@ -9,6 +9,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,15 +29,20 @@ public final class FuseMount implements AutoCloseable {
   static final int MAX_READ = 128 << 10;
   private static final Duration EXIT_WAIT = Duration.ofSeconds(5);
 
+  /** Threads that read safetensors headers for {@link FormatPrefetch}. */
+  private static final int BACKGROUND_THREADS = 2;
+
   private final Path dir;
   private final FuseAdapter adapter;
   private final Thread loop;
+  private final ExecutorService background;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private FuseMount(Path dir, FuseAdapter adapter, Thread loop) {
+  private FuseMount(Path dir, FuseAdapter adapter, Thread loop, ExecutorService background) {
     this.dir = dir;
     this.adapter = adapter;
     this.loop = loop;
+    this.background = background;
   }
 
   /**
@@ -43,13 +51,26 @@ public final class FuseMount implements AutoCloseable {
    * a live mount or not empty, or if the mount is not live within {@code config.mountTimeout()}.
    */
   public static FuseMount mount(Path dir, ModelCatalog catalog, MountConfig config) throws IOException {
+    return mount(dir, catalog, config, FuseListener.NONE);
+  }
+
+  /** As above, telling {@code listener} about every callback answered (for metrics). */
+  public static FuseMount mount(Path dir, ModelCatalog catalog, MountConfig config, FuseListener listener)
+      throws IOException {
     Path point = dir.toAbsolutePath().normalize();
     if (!Files.exists(DEV_FUSE)) {
       throw new IOException("cannot mount " + point + ": " + DEV_FUSE + " does not exist (load the fuse kernel module, "
           + "or give the container the device: --device /dev/fuse --cap-add SYS_ADMIN)");
     }
     MountDirectory.prepare(point);
-    FuseAdapter adapter = newAdapter(new ModelFileSystem(catalog, config, Clock.systemUTC()));
+    ExecutorService background = backgroundThreads(point);
+    FuseAdapter adapter;
+    try {
+      adapter = newAdapter(new ModelFileSystem(catalog, config, Clock.systemUTC(), background), listener);
+    } catch (IOException e) {
+      background.shutdownNow();
+      throw e;
+    }
     String[] options = options(config);
     CompletableFuture<Void> exited = new CompletableFuture<>();
     Thread loop = new Thread(() -> {
@@ -62,9 +83,15 @@ public final class FuseMount implements AutoCloseable {
     }, "modelfs-fuse " + point);
     loop.setDaemon(true);
     loop.start();
-    awaitMounted(point, exited, options, config.mountTimeout());
-    log.info("Mounted modelfs at {} with {}", point, String.join(" ", options));
-    return new FuseMount(point, adapter, loop);
+    try {
+      awaitMounted(point, exited, options, config.mountTimeout());
+    } catch (IOException | RuntimeException e) {
+      background.shutdownNow();
+      throw e;
+    }
+    String readahead = KernelReadahead.set(point, config.kernelReadaheadKb());
+    log.info("Mounted modelfs at {} with {}; {}", point, String.join(" ", options), readahead);
+    return new FuseMount(point, adapter, loop, background);
   }
 
   /** The directory the models are mounted on. */
@@ -81,6 +108,7 @@ public final class FuseMount implements AutoCloseable {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
+    background.shutdownNow();
     MountDirectory.unmount(dir, EXIT_WAIT);
     adapter.markUnmounted();
     try {
@@ -112,13 +140,22 @@ public final class FuseMount implements AutoCloseable {
     return new String[] {"-o", String.join(",", o)};
   }
 
+  private static ExecutorService backgroundThreads(Path point) {
+    AtomicInteger n = new AtomicInteger();
+    return Executors.newFixedThreadPool(BACKGROUND_THREADS, r -> {
+      Thread t = new Thread(r, "modelfs-prefetch-" + n.incrementAndGet() + " " + point);
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
   private static String seconds(Duration d) {
     return BigDecimal.valueOf(d.toMillis(), 3).stripTrailingZeros().toPlainString();
   }
 
-  private static FuseAdapter newAdapter(ModelFileSystem fs) throws IOException {
+  private static FuseAdapter newAdapter(ModelFileSystem fs, FuseListener listener) throws IOException {
     try {
-      return new FuseAdapter(fs);
+      return new FuseAdapter(fs, listener);
     } catch (LinkageError | RuntimeException e) {
       throw new IOException("cannot load libfuse 2 (libfuse.so.2): install it (Debian: apt-get install libfuse2): " + e, e);
     }

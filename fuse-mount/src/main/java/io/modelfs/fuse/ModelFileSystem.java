@@ -1,13 +1,18 @@
 package io.modelfs.fuse;
 
+import io.modelfs.core.Digest;
 import io.modelfs.core.ModelPaths;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -24,15 +29,28 @@ final class ModelFileSystem {
   static final int W_OK = 2;
   static final int X_OK = 1;
 
+  /** Extended attribute of each file: see {@link #xattrs}. */
+  static final String XATTR_DIGEST = "user.modelfs.digest";
+  /** Extended attribute of each model's directory: its ref. */
+  static final String XATTR_REF = "user.modelfs.ref";
+
   private final OpenedModels models;
   private final int readaheadChunks;
+  private final long readaheadTolerance;
+  private final FormatPrefetch formatPrefetch;
   private final Instant mountedAt;
   private final Map<Long, OpenFile> handles = new ConcurrentHashMap<>();
   private final AtomicLong nextHandle = new AtomicLong(1);
 
-  ModelFileSystem(ModelCatalog catalog, MountConfig config, Clock clock) {
+  /**
+   * @param background runs format-aware prefetches (reading a safetensors header); unused when
+   *     {@code config.formatPrefetch()} is off
+   */
+  ModelFileSystem(ModelCatalog catalog, MountConfig config, Clock clock, Executor background) {
     this.models = new OpenedModels(catalog, clock);
     this.readaheadChunks = config.readaheadChunks();
+    this.readaheadTolerance = Readahead.tolerance(config);
+    this.formatPrefetch = config.formatPrefetch() ? new FormatPrefetch(background) : null;
     this.mountedAt = clock.instant();
   }
 
@@ -75,7 +93,10 @@ final class ModelFileSystem {
       throw new FsException(Errno.EISDIR, "'" + path + "' is a directory");
     }
     long handle = nextHandle.getAndIncrement();
-    handles.put(handle, new OpenFile(at.model(), file.entry(), readaheadChunks));
+    handles.put(handle, new OpenFile(at.model(), file.entry(), readaheadChunks, readaheadTolerance));
+    if (formatPrefetch != null) {
+      formatPrefetch.opened(at.model(), file);
+    }
     return handle;
   }
 
@@ -118,6 +139,45 @@ final class ModelFileSystem {
       throw new FsException(Errno.EACCES, "'" + path + "' is not executable (mode 0"
           + Integer.toOctalString(attributes.permissions()) + ")");
     }
+  }
+
+  /**
+   * The extended attributes of {@code path}, names to values, all ASCII:
+   * {@value #XATTR_DIGEST} on each file is {@code sha256:<hex>}, the SHA-256 of the file's
+   * chunk digests (32 raw bytes each, in file order) — the file's identity in this manifest,
+   * computed without reading its data; two files with the same bytes and chunk size have the
+   * same value. {@value #XATTR_REF} on each model's directory is the model's ref. The root and
+   * other directories have none.
+   */
+  Map<String, byte[]> xattrs(String path) throws FsException {
+    Location at = resolve(path);
+    Map<String, byte[]> attributes = new LinkedHashMap<>();
+    if (at.isRoot()) {
+      return attributes;
+    }
+    if (at.node() instanceof Node.File file) {
+      attributes.put(XATTR_DIGEST, ("sha256:" + fileDigest(file)).getBytes(StandardCharsets.US_ASCII));
+    } else if (at.node() == at.model().root()) {
+      attributes.put(XATTR_REF, at.model().ref().toString().getBytes(StandardCharsets.US_ASCII));
+    }
+    return attributes;
+  }
+
+  /** The value of extended attribute {@code name} of {@code path}; ENODATA if it has none of that name. */
+  byte[] getxattr(String path, String name) throws FsException {
+    byte[] value = xattrs(path).get(name);
+    if (value == null) {
+      throw new FsException(Errno.ENODATA, "'" + path + "' has no extended attribute '" + name + "'");
+    }
+    return value;
+  }
+
+  private static String fileDigest(Node.File file) {
+    MessageDigest sha = Digest.newSha256();
+    for (Digest chunk : file.entry().chunks()) {
+      sha.update(chunk.toBytes());
+    }
+    return Digest.finish(sha).hex();
   }
 
   /** There are no symbolic links yet (tags will be): EINVAL for any path that exists. */

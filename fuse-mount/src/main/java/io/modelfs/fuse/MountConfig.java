@@ -18,6 +18,11 @@ import java.util.regex.Pattern;
  *     or {@code user_allow_other} in {@code /etc/fuse.conf})
  * @param extraOptions further {@code -o} options passed to libfuse as they are, one per entry
  * @param mountTimeout how long {@link FuseMount#mount} waits for the mount to go live
+ * @param kernelReadaheadKb the kernel's readahead window for the mount, in KiB, written to
+ *     {@code /sys/class/bdi/<dev>/read_ahead_kb} after mounting (FUSE starts at 128); 0 leaves
+ *     the kernel's value
+ * @param formatPrefetch whether opening a safetensors file reads its header and prefetches its
+ *     tensors in file order
  */
 public record MountConfig(
     int readaheadChunks,
@@ -26,15 +31,24 @@ public record MountConfig(
     String fsName,
     boolean allowOther,
     List<String> extraOptions,
-    Duration mountTimeout) {
+    Duration mountTimeout,
+    int kernelReadaheadKb,
+    boolean formatPrefetch) {
   public static final int DEFAULT_READAHEAD_CHUNKS = 4;
   public static final Duration DEFAULT_CACHE_TIMEOUT = Duration.ofHours(1);
   public static final Duration DEFAULT_MOUNT_TIMEOUT = Duration.ofSeconds(10);
+  public static final int DEFAULT_KERNEL_READAHEAD_KB = 1024;
+  /** The largest readahead window accepted: 1 GiB. */
+  public static final int MAX_KERNEL_READAHEAD_KB = 1 << 20;
   private static final Pattern FS_NAME = Pattern.compile("[A-Za-z0-9._:/@-]{1,64}");
 
   public MountConfig {
     if (readaheadChunks < 0) {
       throw new IllegalArgumentException("readahead of " + readaheadChunks + " chunks is negative");
+    }
+    if (kernelReadaheadKb < 0 || kernelReadaheadKb > MAX_KERNEL_READAHEAD_KB) {
+      throw new IllegalArgumentException("kernel readahead of " + kernelReadaheadKb + " KiB is outside 0.."
+          + MAX_KERNEL_READAHEAD_KB);
     }
     checkNotNegative("entry timeout", entryTimeout);
     checkNotNegative("attr timeout", attrTimeout);
@@ -52,7 +66,11 @@ public record MountConfig(
     }
   }
 
-  /** Readahead of 4 chunks, 1 h kernel caching, fsname "modelfs", allow_other, 10 s to mount. */
+  /**
+   * Readahead of {@value #DEFAULT_READAHEAD_CHUNKS} chunks and a {@value #DEFAULT_KERNEL_READAHEAD_KB} KiB kernel
+   * window (both chosen by bench/fuse-bench.sh, see docs/BENCHMARKS.md), safetensors-aware prefetch, 1 h kernel
+   * caching, fsname "modelfs", allow_other, 10 s to mount.
+   */
   public static MountConfig defaults() {
     return new MountConfig(
         DEFAULT_READAHEAD_CHUNKS,
@@ -61,31 +79,43 @@ public record MountConfig(
         "modelfs",
         true,
         List.of(),
-        DEFAULT_MOUNT_TIMEOUT);
+        DEFAULT_MOUNT_TIMEOUT,
+        DEFAULT_KERNEL_READAHEAD_KB,
+        true);
   }
 
   public MountConfig withReadaheadChunks(int chunks) {
-    return new MountConfig(chunks, entryTimeout, attrTimeout, fsName, allowOther, extraOptions, mountTimeout);
+    return new MountConfig(chunks, entryTimeout, attrTimeout, fsName, allowOther, extraOptions, mountTimeout, kernelReadaheadKb, formatPrefetch);
   }
 
   public MountConfig withCacheTimeouts(Duration entry, Duration attr) {
-    return new MountConfig(readaheadChunks, entry, attr, fsName, allowOther, extraOptions, mountTimeout);
+    return new MountConfig(readaheadChunks, entry, attr, fsName, allowOther, extraOptions, mountTimeout, kernelReadaheadKb, formatPrefetch);
   }
 
   public MountConfig withFsName(String name) {
-    return new MountConfig(readaheadChunks, entryTimeout, attrTimeout, name, allowOther, extraOptions, mountTimeout);
+    return new MountConfig(readaheadChunks, entryTimeout, attrTimeout, name, allowOther, extraOptions, mountTimeout, kernelReadaheadKb, formatPrefetch);
   }
 
   public MountConfig withAllowOther(boolean allow) {
-    return new MountConfig(readaheadChunks, entryTimeout, attrTimeout, fsName, allow, extraOptions, mountTimeout);
+    return new MountConfig(readaheadChunks, entryTimeout, attrTimeout, fsName, allow, extraOptions, mountTimeout, kernelReadaheadKb, formatPrefetch);
   }
 
   public MountConfig withExtraOptions(List<String> options) {
-    return new MountConfig(readaheadChunks, entryTimeout, attrTimeout, fsName, allowOther, options, mountTimeout);
+    return new MountConfig(readaheadChunks, entryTimeout, attrTimeout, fsName, allowOther, options, mountTimeout, kernelReadaheadKb, formatPrefetch);
   }
 
   public MountConfig withMountTimeout(Duration timeout) {
-    return new MountConfig(readaheadChunks, entryTimeout, attrTimeout, fsName, allowOther, extraOptions, timeout);
+    return new MountConfig(readaheadChunks, entryTimeout, attrTimeout, fsName, allowOther, extraOptions, timeout, kernelReadaheadKb, formatPrefetch);
+  }
+
+  public MountConfig withKernelReadaheadKb(int kb) {
+    return new MountConfig(readaheadChunks, entryTimeout, attrTimeout, fsName, allowOther, extraOptions, mountTimeout, kb,
+        formatPrefetch);
+  }
+
+  public MountConfig withFormatPrefetch(boolean enabled) {
+    return new MountConfig(readaheadChunks, entryTimeout, attrTimeout, fsName, allowOther, extraOptions, mountTimeout,
+        kernelReadaheadKb, enabled);
   }
 
   private static void checkNotNegative(String what, Duration d) {

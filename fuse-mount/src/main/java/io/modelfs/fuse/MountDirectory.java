@@ -5,7 +5,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -91,13 +90,15 @@ final class MountDirectory {
 
   /**
    * Why a FUSE mount at {@code dir} cannot be used (a dead server), or null if it answers.
-   * The stat runs on its own daemon thread: a hung server would block it for good.
+   * The check runs on its own daemon thread: a hung server would block it for good.
    */
   private static String unreachable(Path dir) throws IOException {
     CompletableFuture<String> stat = new CompletableFuture<>();
     Thread t = new Thread(() -> {
-      try {
-        Files.readAttributes(dir, BasicFileAttributes.class);
+      // A listing, not a stat: the kernel answers a stat of the root from its attribute
+      // cache (long attr_timeout) even after the server died, but a listing asks the server.
+      try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+        entries.iterator().hasNext();
         stat.complete(null);
       } catch (IOException e) {
         stat.complete(e.getMessage());

@@ -16,8 +16,11 @@ import java.util.Optional;
 final class MountTable {
   static final Path MOUNTINFO = Path.of("/proc/self/mountinfo");
 
-  /** One line of mountinfo: where, what type ({@code fuse.modelfs}) and from what source. */
-  record Mount(Path mountPoint, String fsType, String source) {
+  /**
+   * One line of mountinfo: where, what type ({@code fuse.modelfs}), from what source, and the
+   * device number ({@code major:minor}, which names the mount's {@code /sys/class/bdi} entry).
+   */
+  record Mount(Path mountPoint, String fsType, String source, String device) {
     boolean isFuse() {
       return fsType.equals("fuse") || fsType.startsWith("fuse.") || fsType.equals("fuseblk");
     }
@@ -38,8 +41,8 @@ final class MountTable {
   }
 
   /**
-   * Parses {@code 36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw}: field 5 is
-   * the mount point; after the " - " separator come the type and the source.
+   * Parses {@code 36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw}: field 3 is
+   * the device, field 5 the mount point; after the " - " separator come the type and the source.
    */
   static Mount parse(String line) {
     String[] fields = line.split(" ");
@@ -50,7 +53,7 @@ final class MountTable {
     if (separator + 2 >= fields.length) {
       throw new IllegalArgumentException("unexpected line in " + MOUNTINFO + ": '" + line + "'");
     }
-    return new Mount(Path.of(unescape(fields[4])), fields[separator + 1], unescape(fields[separator + 2]));
+    return new Mount(Path.of(unescape(fields[4])), fields[separator + 1], unescape(fields[separator + 2]), fields[2]);
   }
 
   /** Undoes the kernel's octal escapes of space, tab, newline and backslash ({@code \040}). */

@@ -14,10 +14,10 @@ final class OpenFile {
   private final FileEntry file;
   private final Readahead readahead;
 
-  OpenFile(ModelTree model, FileEntry file, int readaheadChunks) {
+  OpenFile(ModelTree model, FileEntry file, int readaheadChunks, long readaheadTolerance) {
     this.model = model;
     this.file = file;
-    this.readahead = new Readahead(readaheadChunks, model.manifest().chunkSize(), file.chunks().size());
+    this.readahead = new Readahead(readaheadChunks, readaheadTolerance, model.manifest().chunkSize(), file.chunks().size());
   }
 
   /**
@@ -33,6 +33,14 @@ final class OpenFile {
     }
     int want = (int) Math.min(dst.remaining(), file.size() - offset);
     prefetch(readahead.onRead(offset, offset + want));
+    return readRange(model, file, offset, want, dst);
+  }
+
+  /**
+   * Copies {@code want} bytes of {@code file} from {@code offset} (all inside the file) into
+   * {@code dst}, chunk by chunk, without readahead; EIO if a chunk cannot be had.
+   */
+  static int readRange(ModelTree model, FileEntry file, long offset, int want, ByteBuffer dst) throws FsException {
     int limit = dst.limit();
     dst.limit(dst.position() + want);
     try {
@@ -41,7 +49,7 @@ final class OpenFile {
       while (done < want) {
         long position = offset + done;
         int chunk = (int) (position / chunkSize);
-        int n = readChunk(chunk, (int) (position % chunkSize), dst);
+        int n = readChunk(model, file, chunk, (int) (position % chunkSize), dst);
         if (n <= 0) {
           throw new FsException(Errno.EIO, "chunk " + chunk + " of '" + file.path() + "' in " + model.ref()
               + " gave " + n + " bytes at file offset " + position + " of " + file.size());
@@ -54,12 +62,14 @@ final class OpenFile {
     }
   }
 
-  private int readChunk(int chunk, int offsetInChunk, ByteBuffer dst) throws FsException {
+  private static int readChunk(ModelTree model, FileEntry file, int chunk, int offsetInChunk, ByteBuffer dst)
+      throws FsException {
     try {
       return model.content().read(file, chunk, offsetInChunk, dst);
     } catch (IOException e) {
       throw new FsException(Errno.EIO, "reading chunk " + chunk + " (" + file.chunk(chunk, model.manifest().chunkSize())
-          + ") of '" + file.path() + "' in " + model.ref() + " failed: " + e, e);
+          + ") of '" + file.path() + "' in " + model.ref() + " at file offset "
+          + ((long) chunk * model.manifest().chunkSize() + offsetInChunk) + " failed: " + e.getMessage(), e);
     }
   }
 

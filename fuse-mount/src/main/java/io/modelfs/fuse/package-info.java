@@ -11,8 +11,10 @@
  * immutable, so the mount is read-only and lets the kernel cache pages, names and attributes
  * for long.
  *
- * <p>Not here yet (issue #5): extended attributes, statfs tuning, O_DIRECT, per-read timeouts
- * and the readahead benchmark. Tags as symbolic links ({@code <name>:<tag>}) come with the
- * tracker.
+ * <p>Opening a safetensors file reads its header in the background ({@code SafetensorsHeader},
+ * a bounded, validating parser) and prefetches its tensors in file order
+ * ({@code FormatPrefetch}). Files carry {@code user.modelfs.digest} and model directories
+ * {@code user.modelfs.ref} as extended attributes. Tags as symbolic links
+ * ({@code <name>:<tag>}) come with the tracker; GGUF awareness is not here yet.
  */
 package io.modelfs.fuse;

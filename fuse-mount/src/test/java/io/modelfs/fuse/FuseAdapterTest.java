@@ -30,7 +30,7 @@ class FuseAdapterTest {
       .build();
   private final String file = "/" + model.ref() + "/big.bin";
   private final FuseAdapter adapter =
-      new FuseAdapter(new ModelFileSystem(new InMemoryCatalog().add(model), MountConfig.defaults(), Clock.systemUTC()));
+      new FuseAdapter(new ModelFileSystem(new InMemoryCatalog().add(model), MountConfig.defaults(), Clock.systemUTC(), Runnable::run));
 
   @Test
   void getattrFillsTheKernelStat() {
@@ -52,6 +52,25 @@ class FuseAdapterTest {
     buf.get(0, got, 0, got.length);
     assertArrayEquals(model.bytes("big.bin"), got);
     assertEquals(0, adapter.release(file, fi));
+  }
+
+  @Test
+  void xattrCallsFollowTheSizeProtocol() {
+    String name = ModelFileSystem.XATTR_DIGEST;
+    int length = "sha256:".length() + 64;
+    Pointer buf = Memory.allocateDirect(RUNTIME, 256);
+    assertEquals(length, adapter.getxattr(file, name, buf, 0), "size 0 asks for the length");
+    assertEquals(-ErrorCodes.ERANGE(), adapter.getxattr(file, name, buf, length - 1));
+    assertEquals(length, adapter.getxattr(file, name, buf, 256));
+    assertEquals("sha256:", buf.getString(0, 7, java.nio.charset.StandardCharsets.US_ASCII));
+    assertEquals(-ErrorCodes.ENODATA(), adapter.getxattr(file, "user.other", buf, 256));
+    int names = name.length() + 1;
+    assertEquals(names, adapter.listxattr(file, buf, 0));
+    assertEquals(-ErrorCodes.ERANGE(), adapter.listxattr(file, buf, names - 1));
+    assertEquals(names, adapter.listxattr(file, buf, 256));
+    assertEquals(0, buf.getByte(names - 1));
+    assertEquals(-ErrorCodes.EROFS(), adapter.setxattr(file, name, buf, 1, 0));
+    assertEquals(0, adapter.flush(file, fileInfo()));
   }
 
   @Test
@@ -89,7 +108,7 @@ class FuseAdapterTest {
       public void prefetch(FileEntry f, int chunk) {}
     };
     FuseAdapter failing = new FuseAdapter(
-        new ModelFileSystem(new InMemoryCatalog().add(throwing), MountConfig.defaults(), Clock.systemUTC()));
+        new ModelFileSystem(new InMemoryCatalog().add(throwing), MountConfig.defaults(), Clock.systemUTC(), Runnable::run));
     assertEquals(0, failing.open(file, fi));
     assertEquals(-ErrorCodes.EIO(), failing.read(file, Memory.allocateDirect(RUNTIME, 4096), 4096, 0, fi));
   }

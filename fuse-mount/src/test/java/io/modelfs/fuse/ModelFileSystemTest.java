@@ -8,11 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -32,7 +35,7 @@ class ModelFileSystemTest {
       .build();
   private final InMemoryCatalog catalog = new InMemoryCatalog().add(model);
   private final String dir = "/" + model.ref();
-  private ModelFileSystem fs = new ModelFileSystem(catalog, MountConfig.defaults(), CLOCK);
+  private ModelFileSystem fs = new ModelFileSystem(catalog, MountConfig.defaults(), CLOCK, Runnable::run);
 
   @Test
   void rootListsOnlyModelsThatWereLookedUp() throws Exception {
@@ -74,7 +77,7 @@ class ModelFileSystemTest {
       sleep(50);
       return java.util.Optional.of(model);
     };
-    fs = new ModelFileSystem(slow, MountConfig.defaults(), CLOCK);
+    fs = new ModelFileSystem(slow, MountConfig.defaults(), CLOCK, Runnable::run);
     ExecutorService pool = Executors.newFixedThreadPool(8);
     try {
       List<Future<Attributes>> results = pool.invokeAll(
@@ -118,7 +121,7 @@ class ModelFileSystemTest {
   @Test
   void inodesAreDistinctAndStableAcrossMounts() throws Exception {
     List<String> paths = List.of(dir, dir + "/config.json", dir + "/weights", dir + "/weights/a.bin", dir + "/run.sh");
-    ModelFileSystem other = new ModelFileSystem(catalog, MountConfig.defaults(), Clock.systemUTC());
+    ModelFileSystem other = new ModelFileSystem(catalog, MountConfig.defaults(), Clock.systemUTC(), Runnable::run);
     long[] inodes = new long[paths.size()];
     for (int i = 0; i < inodes.length; i++) {
       inodes[i] = fs.getattr(paths.get(i)).inode();
@@ -177,7 +180,7 @@ class ModelFileSystemTest {
   void randomReaderGetsNoReadahead() throws Exception {
     int size = 2048 * CHUNK;
     InMemoryModel large = InMemoryModel.builder("large", CHUNK).file("big.bin", size, 0644).build();
-    fs = new ModelFileSystem(new InMemoryCatalog().add(large), MountConfig.defaults(), CLOCK);
+    fs = new ModelFileSystem(new InMemoryCatalog().add(large), MountConfig.defaults(), CLOCK, Runnable::run);
     long handle = fs.open("/" + large.ref() + "/big.bin", ModelFileSystem.O_RDONLY);
     // Jumps of more than Readahead.REORDER_TOLERANCE each time, the first far from offset 0.
     for (long offset : new long[] {5L << 20, 1L << 20, (7L << 20) + 3, 3L << 20}) {
@@ -188,7 +191,7 @@ class ModelFileSystemTest {
 
   @Test
   void readaheadOfZeroChunksIsOff() throws Exception {
-    fs = new ModelFileSystem(catalog, MountConfig.defaults().withReadaheadChunks(0), CLOCK);
+    fs = new ModelFileSystem(catalog, MountConfig.defaults().withReadaheadChunks(0), CLOCK, Runnable::run);
     long handle = fs.open(dir + "/weights/a.bin", ModelFileSystem.O_RDONLY);
     fs.read(handle, 0, ByteBuffer.allocate(CHUNK));
     fs.read(handle, CHUNK, ByteBuffer.allocate(CHUNK));
@@ -228,6 +231,72 @@ class ModelFileSystemTest {
     assertEquals((bytes + 4095) / 4096, stats.blocks());
     assertEquals(5, stats.files());
     assertEquals(4096, stats.blockSize());
+  }
+
+  @Test
+  void filesCarryTheirDigestAndModelDirectoriesTheirRef() throws Exception {
+    byte[] digest = fs.getxattr(dir + "/weights/a.bin", ModelFileSystem.XATTR_DIGEST);
+    java.security.MessageDigest sha = io.modelfs.core.Digest.newSha256();
+    model.manifest().files().stream().filter(f -> f.path().equals("weights/a.bin")).findFirst().orElseThrow()
+        .chunks().forEach(c -> sha.update(c.toBytes()));
+    assertEquals("sha256:" + io.modelfs.core.Digest.finish(sha).hex(), new String(digest, StandardCharsets.US_ASCII));
+    assertEquals(List.of(ModelFileSystem.XATTR_DIGEST), List.copyOf(fs.xattrs(dir + "/empty").keySet()));
+    assertEquals(model.ref().toString(),
+        new String(fs.getxattr(dir, ModelFileSystem.XATTR_REF), StandardCharsets.US_ASCII));
+    assertEquals(List.of(), List.copyOf(fs.xattrs("/").keySet()));
+    assertEquals(List.of(), List.copyOf(fs.xattrs(dir + "/weights").keySet()));
+    assertErrno(Errno.ENODATA, () -> fs.getxattr(dir + "/config.json", "security.capability"));
+    assertErrno(Errno.ENODATA, () -> fs.getxattr(dir, ModelFileSystem.XATTR_DIGEST));
+    assertErrno(Errno.ENOENT, () -> fs.xattrs(dir + "/nope"));
+  }
+
+  @Test
+  void openingASafetensorsFilePrefetchesItsTensorsInFileOrderOnce() throws Exception {
+    int[] sizes = {3 * CHUNK, 10, CHUNK / 2, 5 * CHUNK, 0, CHUNK};
+    byte[] bytes = SafetensorsFile.of(new Random(3), sizes);
+    InMemoryModel st = InMemoryModel.builder("st", CHUNK)
+        .file("model.safetensors", bytes, 0644)
+        .file("other.bin", 4 * CHUNK, 0644)
+        .build();
+    List<Runnable> background = new ArrayList<>();
+    fs = new ModelFileSystem(new InMemoryCatalog().add(st), MountConfig.defaults(), CLOCK, background::add);
+    String path = "/" + st.ref() + "/model.safetensors";
+    fs.open(path, ModelFileSystem.O_RDONLY);
+    fs.open(path, ModelFileSystem.O_RDONLY);
+    fs.open("/" + st.ref() + "/other.bin", ModelFileSystem.O_RDONLY);
+    assertEquals(1, background.size(), "one header read, for the one safetensors file, on the background executor");
+    assertEquals(List.of(), List.copyOf(st.prefetches), "nothing happens on the opening thread");
+    background.get(0).run();
+    long headerEnd = bytes.length - Arrays.stream(sizes).sum();
+    List<String> expected = new ArrayList<>();
+    for (long c = headerEnd / CHUNK; c <= (bytes.length - 1) / CHUNK; c++) {
+      expected.add("model.safetensors#" + c);
+    }
+    assertEquals(expected, List.copyOf(st.prefetches));
+  }
+
+  @Test
+  void aBrokenSafetensorsHeaderOnlyCostsThePrefetch() throws Exception {
+    byte[] bytes = SafetensorsFile.of(new Random(4), CHUNK, CHUNK);
+    bytes[20] = '!';
+    InMemoryModel st = InMemoryModel.builder("broken", CHUNK).file("m.safetensors", bytes, 0644).build();
+    fs = new ModelFileSystem(new InMemoryCatalog().add(st), MountConfig.defaults(), CLOCK, Runnable::run);
+    long handle = fs.open("/" + st.ref() + "/m.safetensors", ModelFileSystem.O_RDONLY);
+    assertEquals(List.of(), List.copyOf(st.prefetches));
+    ByteBuffer all = ByteBuffer.allocate(bytes.length);
+    assertEquals(bytes.length, fs.read(handle, 0, all));
+    assertArrayEquals(bytes, all.array());
+  }
+
+  @Test
+  void formatPrefetchCanBeTurnedOff() throws Exception {
+    InMemoryModel st = InMemoryModel.builder("off", CHUNK)
+        .file("m.safetensors", SafetensorsFile.of(new Random(5), 4 * CHUNK), 0644).build();
+    List<Runnable> background = new ArrayList<>();
+    fs = new ModelFileSystem(new InMemoryCatalog().add(st), MountConfig.defaults().withFormatPrefetch(false), CLOCK,
+        background::add);
+    fs.open("/" + st.ref() + "/m.safetensors", ModelFileSystem.O_RDONLY);
+    assertEquals(List.of(), background);
   }
 
   private List<Integer> prefetchedChunks() {

@@ -15,6 +15,7 @@ class MountTableTest {
     assertEquals(Path.of("/tmp/my models"), m.mountPoint());
     assertEquals("fuse.modelfs", m.fsType());
     assertEquals("modelfs", m.source());
+    assertEquals("0:58", m.device());
     assertTrue(m.isFuse());
     assertFalse(MountTable.parse("36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw").isFuse());
   }

@@ -1,0 +1,208 @@
+#!/usr/bin/env bash
+# Measures the FUSE mount against a file: origin on this machine and prints markdown tables.
+#
+#   bench/fuse-bench.sh [section...]     sections: chunks readahead warm cache mmap header (default: all)
+#
+# Env: SIZE_MIB (default 2048) size of the generated safetensors model, TENSOR_MIB (64),
+# CHUNK_SIZES ("1 2 4 8 16", MiB), CS (chunk size for the other sections, MiB; default 8),
+# BENCH_DIR (/var/tmp/modelfs-bench), JAR (agent/target/modelfs.jar, copied so rebuilds do
+# not disturb a run), RUNS (1) repetitions of each cold measurement, STORE (the chunk store's
+# directory, default $BENCH_DIR/store; /dev/shm/... takes the store disk's fsync speed out),
+# AGENT_FLAGS (extra flags for every agent, before the section's own).
+# "Cold" = a fresh agent, an empty chunk store and `echo 3 > /proc/sys/vm/drop_caches` before
+# the read. Needs root, /dev/fuse, libfuse2, Debian's python3-numpy (bin/deps installs them).
+set -euo pipefail
+root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
+SIZE_MIB=${SIZE_MIB:-2048}
+TENSOR_MIB=${TENSOR_MIB:-64}
+CHUNK_SIZES=${CHUNK_SIZES:-"1 2 4 8 16"}
+CS=${CS:-8}
+RUNS=${RUNS:-1}
+BENCH_DIR=${BENCH_DIR:-/var/tmp/modelfs-bench}
+PY=/usr/bin/python3
+readers="$PY $root/bench/readers.py"
+sections=${*:-chunks readahead warm cache mmap header}
+
+mkdir -p "$BENCH_DIR"
+jar=$BENCH_DIR/modelfs.jar
+cp "${JAR:-$root/agent/target/modelfs.jar}" "$jar"
+# Agents that serve HTTP would collide on its default port with whatever else runs here.
+http_off=(); java -jar "$jar" agent --help 2>&1 | grep -q -- '--http' && http_off=(--http off)
+data=$BENCH_DIR/origin
+model=$data/model.safetensors
+mnt=$BENCH_DIR/mnt
+store=${STORE:-$BENCH_DIR/store}
+log=$BENCH_DIR/agent.log
+agent_pid=
+
+modelfs() { java -jar "$jar" "$@"; }
+drop_caches() { sync; echo 3 > /proc/sys/vm/drop_caches; }
+
+stop_agent() {
+  if [ -n "$agent_pid" ]; then
+    kill "$agent_pid" 2>/dev/null || true
+    wait "$agent_pid" 2>/dev/null || true
+    agent_pid=
+  fi
+  if mountpoint -q "$mnt" 2>/dev/null; then fusermount -u -z "$mnt" || true; fi
+}
+trap stop_agent EXIT
+
+# start_agent CHUNK_MIB [fresh|warm] [agent flags...]: an agent serving the import of that chunk size.
+start_agent() {
+  local cs=$1 state=$2
+  shift 2
+  stop_agent
+  [ "$state" = warm ] || rm -rf "$store"
+  java -jar "$jar" agent --mount "$mnt" --store "$store" --manifests "file://$BENCH_DIR/manifests-$cs/" \
+    --control "$BENCH_DIR/agent.sock" "${http_off[@]}" ${AGENT_FLAGS:-} "$@" >>"$log" 2>&1 &
+  agent_pid=$!
+  for _ in $(seq 200); do
+    mountpoint -q "$mnt" 2>/dev/null && return 0
+    kill -0 "$agent_pid" 2>/dev/null || { tail -20 "$log" >&2; echo "agent died" >&2; exit 1; }
+    sleep 0.05
+  done
+  echo "agent did not mount $mnt" >&2
+  exit 1
+}
+
+ref_of() { cat "$BENCH_DIR/ref-$1"; }
+file_of() { echo "$mnt/$(ref_of "$1")/model.safetensors"; }
+field() { sed -n "s/.*\b$1=\([^ ]*\).*/\1/p"; }  # value of key=value on stdin
+
+prepare() {
+  if [ ! -f "$model" ] || [ "$(stat -c %s "$model")" -le $((SIZE_MIB << 20)) ]; then
+    mkdir -p "$data"
+    echo "generating a ${SIZE_MIB} MiB safetensors file in $model" >&2
+    $PY "$root/bench/make_safetensors.py" "$model" "$SIZE_MIB" "$TENSOR_MIB"
+  fi
+  for cs in $CHUNK_SIZES $CS; do
+    if [ ! -s "$BENCH_DIR/ref-$cs" ]; then
+      modelfs import "file://$data/" --name bench --chunk-size "${cs}MiB" --manifests "file://$BENCH_DIR/manifests-$cs/" \
+        2>>"$log" | tail -1 >"$BENCH_DIR/ref-$cs"
+    fi
+  done
+}
+
+# cold CS READER ARGS... [-- agent flags]: fresh agent, empty store, dropped caches, one reader run.
+cold() {
+  local cs=$1 mode=$2
+  shift 2
+  local args=() flags=()
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do args+=("$1"); shift; done
+  [ $# -gt 0 ] && shift && flags=("$@")
+  start_agent "$cs" fresh "${flags[@]}"
+  drop_caches
+  $readers "$mode" "$(file_of "$cs")" "${args[@]}"
+  stop_agent  # this runs in a $(subshell): its agent_pid is not the caller's
+}
+
+section_chunks() {
+  echo
+  echo "### Chunk size (cold, file: origin, ${SIZE_MIB} MiB safetensors; format prefetch off so that random reads are alone)"
+  echo
+  echo "| chunk | seq read MB/s | rand 4 KiB first / p50 / p99 ms | rand 128 KiB first / p50 / p99 ms | header TTFB ms |"
+  echo "|---|---|---|---|---|"
+  for cs in $CHUNK_SIZES; do
+    for _ in $(seq "$RUNS"); do
+      s=$(cold "$cs" seq -- --no-format-prefetch)
+      r4=$(cold "$cs" rand 4096 200 1 -- --no-format-prefetch)
+      r128=$(cold "$cs" rand 131072 200 1 -- --no-format-prefetch)
+      h=$(cold "$cs" header -- --no-format-prefetch)
+      echo "| $cs MiB | $(echo "$s" | field MBps) | $(echo "$r4" | field first_ms) / $(echo "$r4" | field p50_ms) / $(echo "$r4" | field p99_ms)" \
+        "| $(echo "$r128" | field first_ms) / $(echo "$r128" | field p50_ms) / $(echo "$r128" | field p99_ms) | $(echo "$h" | field ttfb_ms) |"
+    done
+  done
+  echo
+  drop_caches
+  echo "baseline: \`dd\` of the origin file itself, cold: $(dd if="$model" of=/dev/null bs=1M 2>&1 | tail -1)"
+}
+
+section_readahead() {
+  echo
+  echo "### Readahead (cold sequential read(), ${CS} MiB chunks, format prefetch off)"
+  echo
+  echo "| readahead chunks | kernel read_ahead_kb | MB/s |"
+  echo "|---|---|---|"
+  for ra in 0 1 2 4 8 16; do
+    echo "| $ra | 1024 | $(cold "$CS" seq -- --readahead "$ra" --kernel-readahead-kb 1024 --no-format-prefetch | field MBps) |"
+  done
+  for kra in 128 4096 16384; do
+    echo "| 4 | $kra | $(cold "$CS" seq -- --readahead 4 --kernel-readahead-kb "$kra" --no-format-prefetch | field MBps) |"
+  done
+}
+
+section_warm() {
+  echo
+  echo "### Warm read (every chunk in the store, page cache dropped, fresh agent; ${CS} MiB chunks)"
+  echo
+  start_agent "$CS" fresh
+  $readers seq "$(file_of "$CS")" >/dev/null   # fills the store
+  $readers digests "$model" $((CS << 20)) >"$BENCH_DIR/chunks-$CS.txt"
+  echo "| reader | MB/s |"
+  echo "|---|---|"
+  for _ in $(seq "$RUNS"); do
+    start_agent "$CS" warm
+    drop_caches
+    m=$($readers seq "$(file_of "$CS")" | field MBps)
+    stop_agent
+    drop_caches
+    c=$($readers chunks "$store/chunks" "$BENCH_DIR/chunks-$CS.txt" | field MBps)
+    echo "| mount, read() 1 MiB | $m |"
+    echo "| chunk files directly, same order (baseline) | $c |"
+    echo "| ratio | $(awk "BEGIN{printf \"%.2f\", $m/$c}") |"
+  done
+}
+
+section_cache() {
+  echo
+  echo "### Page-cache re-read (file read once already; ${CS} MiB chunks)"
+  echo
+  start_agent "$CS" warm
+  f=$(file_of "$CS")
+  $readers seq "$f" >/dev/null
+  $readers seq "$model" >/dev/null
+  echo "| reader | dd bs=1M |"
+  echo "|---|---|"
+  for _ in $(seq "$RUNS"); do
+    echo "| mount | $(dd if="$f" of=/dev/null bs=1M 2>&1 | tail -1 | awk -F', ' '{print $NF}') |"
+    echo "| local file (baseline) | $(dd if="$model" of=/dev/null bs=1M 2>&1 | tail -1 | awk -F', ' '{print $NF}') |"
+  done
+}
+
+section_mmap() {
+  echo
+  echo "### mmap vs read() (cold, ${CS} MiB chunks; numpy maps every tensor and touches each page)"
+  echo
+  echo "| load | format prefetch | MB/s |"
+  echo "|---|---|---|"
+  for _ in $(seq "$RUNS"); do
+    for fp in format-prefetch no-format-prefetch; do
+      s=$(cold "$CS" seq -- "--$fp" | field MBps)
+      m=$(cold "$CS" mmap -- "--$fp" | field MBps)
+      echo "| read() 1 MiB, sequential | ${fp%%-*} | $s |"
+      echo "| mmap every tensor | ${fp%%-*} | $m |"
+    done
+  done
+}
+
+section_header() {
+  echo
+  echo "### Time to the parsed safetensors header (cold, ${CS} MiB chunks)"
+  echo
+  echo "| run | ms |"
+  echo "|---|---|"
+  for i in $(seq 3); do
+    echo "| $i | $(cold "$CS" header | field ttfb_ms) |"
+  done
+}
+
+prepare
+echo "## FUSE mount (bench/fuse-bench.sh $sections), $(date -u '+%Y-%m-%d %H:%M UTC')"
+echo
+echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/Mem/{print $2}') GiB RAM, kernel $(uname -r); shared and noisy (others build)."
+echo "Model: one ${SIZE_MIB} MiB safetensors file of ${TENSOR_MIB} MiB random tensors; origin: file: on local disk; store: $store ($(df --output=fstype "$(dirname "$store")" | tail -1))."
+for s in $sections; do
+  "section_$s"
+done
+stop_agent

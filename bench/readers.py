@@ -1,0 +1,127 @@
+#!/usr/bin/python3
+"""The clients bench/fuse-bench.sh times, each printing one line of key=value results.
+
+  readers.py seq FILE              read() the whole file in 1 MiB calls: seconds, MB/s
+  readers.py mmap FILE             numpy-map every tensor of a safetensors file and touch each page
+  readers.py rand FILE SIZE N SEED N reads of SIZE bytes at random offsets: first, p50, p99 ms
+  readers.py header FILE           time to the parsed safetensors header (open, 8 bytes, JSON)
+  readers.py chunks DIR LIST       read chunk files in the order LIST names them (warm baseline)
+  readers.py digests FILE CS       print the SHA-256 of each CS-byte chunk of FILE, in order
+"""
+import json
+import mmap
+import os
+import random
+import struct
+import sys
+import time
+
+
+def seq(path):
+    t = time.monotonic()
+    n = 0
+    with open(path, "rb", buffering=0) as f:
+        buf = bytearray(1 << 20)
+        while True:
+            k = f.readinto(buf)
+            if not k:
+                break
+            n += k
+    s = time.monotonic() - t
+    print("bytes=%d seconds=%.3f MBps=%.1f" % (n, s, n / s / 1e6))
+
+
+def tensors(f):
+    length = struct.unpack("<Q", f.read(8))[0]
+    header = json.loads(f.read(length))
+    start = 8 + length
+    return [(start + v["data_offsets"][0], start + v["data_offsets"][1])
+            for k, v in header.items() if k != "__metadata__"]
+
+
+def mmap_all(path):
+    import numpy as np
+    t = time.monotonic()
+    total, n = 0, 0
+    with open(path, "rb") as f:
+        ranges = tensors(f)
+        m = mmap.mmap(f.fileno(), 0, prot=mmap.PROT_READ)
+        arr = np.frombuffer(m, dtype=np.uint8)
+        for begin, end in ranges:
+            total += int(arr[begin:end:4096].sum())  # one byte of every page faults it in
+            n += end - begin
+        del arr
+        m.close()
+    s = time.monotonic() - t
+    print("bytes=%d seconds=%.3f MBps=%.1f checksum=%d" % (n, s, n / s / 1e6, total))
+
+
+def rand(path, size, count, seed):
+    rng = random.Random(seed)
+    lat = []
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        end = os.fstat(fd).st_size - size
+        for _ in range(count):
+            off = rng.randrange(0, end) // 4096 * 4096
+            t = time.monotonic()
+            got = os.pread(fd, size, off)
+            lat.append((time.monotonic() - t) * 1000)
+            assert len(got) == size
+    finally:
+        os.close(fd)
+    first = lat[0]
+    lat.sort()
+    pct = lambda p: lat[min(len(lat) - 1, int(p * len(lat)))]
+    print("first_ms=%.1f p50_ms=%.2f p99_ms=%.1f max_ms=%.1f total_s=%.2f" % (first, pct(0.5), pct(0.99), lat[-1], sum(lat) / 1000))
+
+
+def header(path):
+    t = time.monotonic()
+    with open(path, "rb") as f:
+        n = len(tensors(f))
+    print("tensors=%d ttfb_ms=%.1f" % (n, (time.monotonic() - t) * 1000))
+
+
+def chunks(directory, listing):
+    t = time.monotonic()
+    n = 0
+    buf = bytearray(1 << 20)
+    with open(listing) as names:
+        for hexd in names.read().split():
+            with open(os.path.join(directory, hexd[:2], hexd), "rb", buffering=0) as f:
+                while True:
+                    k = f.readinto(buf)
+                    if not k:
+                        break
+                    n += k
+    s = time.monotonic() - t
+    print("bytes=%d seconds=%.3f MBps=%.1f" % (n, s, n / s / 1e6))
+
+
+def digests(path, cs):
+    import hashlib
+    with open(path, "rb") as f:
+        while True:
+            b = f.read(cs)
+            if not b:
+                break
+            print(hashlib.sha256(b).hexdigest())
+
+
+if __name__ == "__main__":
+    mode = sys.argv[1]
+    if mode == "seq":
+        seq(sys.argv[2])
+    elif mode == "mmap":
+        mmap_all(sys.argv[2])
+    elif mode == "rand":
+        rand(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]))
+    elif mode == "header":
+        header(sys.argv[2])
+    elif mode == "chunks":
+        chunks(sys.argv[2], sys.argv[3])
+    elif mode == "digests":
+        digests(sys.argv[2], int(sys.argv[3]))
+    else:
+        sys.exit("unknown mode " + mode)
