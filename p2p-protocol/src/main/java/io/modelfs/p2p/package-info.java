@@ -1,9 +1,9 @@
 /**
- * The swarm: the fetch scheduler (a single-threaded, event-driven policy with no I/O types,
- * shared with the simulator — issue #8), the peer wire protocol on Netty with zero-copy chunk
- * transfer (issue #6), and the tracker replicated with Apache Ratis (issue #7).
- *
- * <p>Empty in the walking skeleton: a single agent fetches from its local store, then the
- * origin.
+ * The peer wire protocol: agents exchange verified chunks over TCP with Netty and protobuf
+ * (wire format in {@code p2p-protocol/PROTOCOL.md}). {@link io.modelfs.p2p.Swarm} is a node's
+ * endpoint; the agent provides a {@link io.modelfs.p2p.ChunkSource} (what to upload) and a
+ * {@link io.modelfs.p2p.PeerDirectory} (whom to dial), and gives each fetch a sink that
+ * verifies the bytes. {@link io.modelfs.p2p.PeerFetcher} is the interim choice of peer until the
+ * swarm scheduler (issue #8) takes its place.
  */
 package io.modelfs.p2p;

@@ -1,0 +1,33 @@
+package io.modelfs.agent;
+
+import io.modelfs.core.Digest;
+import io.modelfs.p2p.ChunkSource;
+import io.modelfs.store.ChunkStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * The chunk store's files as the swarm's upload source. A published chunk is the file
+ * {@code <store>/chunks/<first 2 hex>/<64 hex>} (the layout FileChunkStore documents), renamed
+ * there only after verification, so any file the store says it contains may be sent as is.
+ */
+final class StoreChunkFiles implements ChunkSource {
+  private final Path chunks;
+  private final ChunkStore store;
+
+  StoreChunkFiles(Path storeRoot, ChunkStore store) {
+    this.chunks = storeRoot.resolve("chunks");
+    this.store = store;
+  }
+
+  @Override
+  public Optional<Path> chunkFile(Digest digest) {
+    if (!store.contains(digest)) {
+      return Optional.empty();
+    }
+    String hex = digest.hex();
+    Path p = chunks.resolve(hex.substring(0, 2)).resolve(hex);
+    return Files.isRegularFile(p) ? Optional.of(p) : Optional.empty();
+  }
+}

@@ -1,0 +1,84 @@
+package io.modelfs.agent;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * How the agent joins the swarm. With no {@code listen} address the agent runs alone (store,
+ * then origin), as before the swarm existed.
+ *
+ * @param listen the peer port ({@code --listen HOST:PORT}); null: no swarm
+ * @param nodeId this node's id among peers (default: the host name)
+ * @param swarmKeyFile the shared secret ({@code --swarm-key-file}); required with {@code listen}
+ * @param trackers tracker replicas by id ({@code --tracker id1=HOST:PORT,...}); kept for the
+ *     tracker client (issue #7); empty: no tracker
+ * @param peers static neighbours ({@code --peer HOST:PORT}, repeatable), dialled and redialled
+ */
+public record SwarmSettings(
+    InetSocketAddress listen, String nodeId, Path swarmKeyFile, Map<String, InetSocketAddress> trackers,
+    List<InetSocketAddress> peers) {
+
+  public SwarmSettings {
+    trackers = Map.copyOf(trackers);
+    peers = List.copyOf(peers);
+    if (listen == null && (!peers.isEmpty() || !trackers.isEmpty())) {
+      throw new IllegalArgumentException("--peer and --tracker need --listen HOST:PORT (this node's peer port)");
+    }
+    if (listen != null && swarmKeyFile == null) {
+      throw new IllegalArgumentException("--listen needs --swarm-key-file FILE (the swarm's shared secret)");
+    }
+  }
+
+  /** No swarm: the agent reads from its store and the origin only. */
+  public static SwarmSettings none() {
+    return new SwarmSettings(null, "local", null, Map.of(), List.of());
+  }
+
+  public boolean enabled() {
+    return listen != null;
+  }
+
+  /** Parses {@code HOST:PORT} ({@code [v6]:PORT} too); throws IllegalArgumentException naming the text. */
+  public static InetSocketAddress hostPort(String text) {
+    int colon = text.lastIndexOf(':');
+    if (colon <= 0 || colon == text.length() - 1) {
+      throw new IllegalArgumentException("'" + text + "' is not HOST:PORT");
+    }
+    String host = text.substring(0, colon);
+    if (host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1);
+    }
+    int port;
+    try {
+      port = Integer.parseInt(text.substring(colon + 1));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("'" + text + "': port '" + text.substring(colon + 1) + "' is not a number");
+    }
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException("'" + text + "': port " + port + " is outside 0..65535");
+    }
+    return InetSocketAddress.createUnresolved(host, port);
+  }
+
+  /** Parses {@code id1=HOST:PORT,id2=HOST:PORT}; throws IllegalArgumentException naming the bad entry. */
+  public static Map<String, InetSocketAddress> trackerList(String text) {
+    Map<String, InetSocketAddress> out = new LinkedHashMap<>();
+    if (text == null || text.isBlank()) {
+      return out;
+    }
+    for (String entry : text.split(",")) {
+      int eq = entry.indexOf('=');
+      if (eq <= 0) {
+        throw new IllegalArgumentException("tracker entry '" + entry + "' is not ID=HOST:PORT");
+      }
+      String id = entry.substring(0, eq).strip();
+      if (out.put(id, hostPort(entry.substring(eq + 1).strip())) != null) {
+        throw new IllegalArgumentException("tracker id '" + id + "' appears twice in '" + text + "'");
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,105 @@
+package io.modelfs.p2p;
+
+import io.modelfs.core.Digest;
+import io.modelfs.core.proto.Refuse;
+import io.netty.channel.Channel;
+import io.netty.channel.DefaultFileRegion;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One chunk (or range) going out: a 13-byte DATA header and a {@link DefaultFileRegion} over the
+ * chunk file, which the transport sends with {@code sendfile} — no byte of the chunk is copied
+ * into the JVM. The file is opened when the upload starts, so a chunk evicted meanwhile is
+ * refused NOT_FOUND rather than half-sent.
+ */
+final class ChunkUpload implements UploadQueue.Upload {
+  private static final Logger log = LoggerFactory.getLogger(ChunkUpload.class);
+
+  private final PeerSession session;
+  private final long id;
+  private final Digest digest;
+  private final Path file;
+  private final long offset;
+  private final int length;
+
+  ChunkUpload(PeerSession session, long id, Digest digest, Path file, long offset, int length) {
+    this.session = session;
+    this.id = id;
+    this.digest = digest;
+    this.file = file;
+    this.offset = offset;
+    this.length = length;
+  }
+
+  @Override
+  public String peer() {
+    return session.remoteId();
+  }
+
+  @Override
+  public long id() {
+    return id;
+  }
+
+  @Override
+  public boolean ready() {
+    return session.channel().isWritable() || !session.channel().isActive();
+  }
+
+  @Override
+  public void start(Runnable done) {
+    Channel ch = session.channel();
+    if (!ch.isActive()) {
+      done.run();
+      return;
+    }
+    FileChannel fc;
+    try {
+      fc = FileChannel.open(file, StandardOpenOption.READ);
+    } catch (NoSuchFileException e) {
+      session.refuse(id, Refuse.Reason.NOT_FOUND, "chunk " + digest.shortHex() + " was evicted");
+      done.run();
+      return;
+    } catch (IOException e) {
+      log.warn("chunk {} for {}: cannot open {}: {}", digest.shortHex(), session, file, e.toString());
+      session.refuse(id, Refuse.Reason.ERROR, "chunk " + digest.shortHex() + " could not be read");
+      done.run();
+      return;
+    }
+    try {
+      if (fc.size() < offset + length) {
+        fc.close();
+        session.refuse(id, Refuse.Reason.BAD_REQUEST, "range " + offset + "+" + length + " is past the end of chunk "
+            + digest.shortHex() + " (" + fc.size() + " bytes)");
+        done.run();
+        return;
+      }
+    } catch (IOException e) {
+      closeQuietly(fc);
+      session.refuse(id, Refuse.Reason.ERROR, "chunk " + digest.shortHex() + " could not be read");
+      done.run();
+      return;
+    }
+    ch.write(FrameEncoder.dataHeader(ch.alloc(), id, length));
+    ch.writeAndFlush(new DefaultFileRegion(fc, offset, length)).addListener(f -> {
+      if (!f.isSuccess()) {
+        log.debug("upload of chunk {} to {} failed: {}", digest.shortHex(), session, f.cause().toString());
+      }
+      done.run();
+    });
+  }
+
+  private static void closeQuietly(FileChannel fc) {
+    try {
+      fc.close();
+    } catch (IOException ignored) {
+      // nothing was sent from it
+    }
+  }
+}
