@@ -1,0 +1,268 @@
+package io.modelfs.tracker;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.modelfs.core.Digest;
+import io.modelfs.core.ModelRef;
+import io.modelfs.core.proto.AnnounceProto;
+import io.modelfs.core.proto.AwaitChunksProto;
+import io.modelfs.core.proto.GetManifestProto;
+import io.modelfs.core.proto.HeartbeatProto;
+import io.modelfs.core.proto.LeaseReplyProto;
+import io.modelfs.core.proto.LeaseRequestProto;
+import io.modelfs.core.proto.ManifestReplyProto;
+import io.modelfs.core.proto.NeighboursRequestProto;
+import io.modelfs.core.proto.PingProto;
+import io.modelfs.core.proto.PublishProto;
+import io.modelfs.core.proto.RegisterNodeProto;
+import io.modelfs.core.proto.ResolveProto;
+import io.modelfs.core.proto.TagProto;
+import io.modelfs.core.proto.TrackerErrorProto;
+import io.modelfs.core.proto.TrackerReply;
+import io.modelfs.core.proto.TrackerRequest;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.BitSet;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.exceptions.StateMachineException;
+import org.apache.ratis.retry.ExponentialBackoffRetry;
+import org.apache.ratis.util.TimeDuration;
+
+/**
+ * {@link TrackerClient} over a Ratis client: writes go through the log, reads are read-only
+ * requests to the leader. The Ratis client finds and follows the leader and retries with
+ * exponential backoff; this class bounds each call by {@link TrackerClientConfig#callTimeout()}
+ * and turns every failure into a {@link TrackerException}.
+ */
+final class RatisTrackerClient implements TrackerClient {
+  private static final Pattern CODE = Pattern.compile("(INVALID|UNKNOWN_NODE|UNKNOWN_MODEL|NOT_LEADER|CONFLICT): (.*)", Pattern.DOTALL);
+
+  private final TrackerPeers peers;
+  private final TrackerClientConfig config;
+  private final RaftClient client;
+
+  RatisTrackerClient(TrackerPeers peers, TrackerClientConfig config) {
+    this.peers = peers;
+    this.config = config;
+    RaftProperties p = new RaftProperties();
+    RaftClientConfigKeys.Rpc.setRequestTimeout(p, millis(config.requestTimeout()));
+    this.client = RaftClient.newBuilder()
+        .setClientId(ClientId.randomId())
+        .setProperties(p)
+        .setRaftGroup(TrackerServer.group(peers))
+        .setRetryPolicy(ExponentialBackoffRetry.newBuilder()
+            .setBaseSleepTime(millis(Duration.ofMillis(50)))
+            .setMaxSleepTime(millis(Duration.ofSeconds(1)))
+            .setMaxAttempts(config.maxAttempts())
+            .build())
+        .build();
+  }
+
+  @Override
+  public void register(String nodeId, String peerAddress, String zone, long capacityBytes) throws TrackerException {
+    write(TrackerRequest.newBuilder().setRegister(RegisterNodeProto.newBuilder().setNodeId(nodeId)
+        .setPeerAddress(peerAddress).setZone(zone).setCapacityBytes(capacityBytes)).build());
+  }
+
+  @Override
+  public void heartbeat(String nodeId, Collection<Digest> models) throws TrackerException {
+    HeartbeatProto.Builder b = HeartbeatProto.newBuilder().setNodeId(nodeId);
+    models.forEach(d -> b.addModels(bytes(d)));
+    write(TrackerRequest.newBuilder().setHeartbeat(b).build());
+  }
+
+  @Override
+  public void publish(ModelRef ref, byte[] manifest, byte[] sources) throws TrackerException {
+    write(TrackerRequest.newBuilder().setPublish(PublishProto.newBuilder().setRef(ref.toString())
+        .setManifest(ByteString.copyFrom(manifest)).setSources(ByteString.copyFrom(sources))).build());
+  }
+
+  @Override
+  public void tag(String name, String tag, ModelRef ref) throws TrackerException {
+    write(TrackerRequest.newBuilder().setTag(TagProto.newBuilder().setName(name)
+        .setTag(tag == null ? "" : tag).setRef(ref.toString())).build());
+  }
+
+  @Override
+  public Optional<ModelRef> resolve(String name, String tag) throws TrackerException {
+    TrackerReply r = read(TrackerRequest.newBuilder().setResolve(ResolveProto.newBuilder().setName(name)
+        .setTag(tag == null ? "" : tag)).build(), config.callTimeout());
+    String ref = r.getResolved().getRef();
+    return ref.isEmpty() ? Optional.empty() : Optional.of(ModelRef.parse(ref));
+  }
+
+  @Override
+  public Optional<Published> manifest(Digest digest) throws TrackerException {
+    TrackerReply r = read(TrackerRequest.newBuilder().setGetManifest(GetManifestProto.newBuilder()
+        .setDigest(bytes(digest))).build(), config.callTimeout());
+    ManifestReplyProto m = r.getManifest();
+    if (!m.getFound()) {
+      return Optional.empty();
+    }
+    return Optional.of(new Published(ModelRef.parse(m.getRef()), m.getManifest().toByteArray(), m.getSources().toByteArray()));
+  }
+
+  @Override
+  public List<Node> neighbours(String nodeId, Optional<Digest> model, int limit) throws TrackerException {
+    NeighboursRequestProto.Builder b = NeighboursRequestProto.newBuilder().setNodeId(nodeId).setLimit(limit);
+    model.ifPresent(d -> b.setModel(bytes(d)));
+    TrackerReply r = read(TrackerRequest.newBuilder().setNeighbours(b).build(), config.callTimeout());
+    return r.getNeighbours().getNodesList().stream().map(n -> new Node(n.getNodeId(), n.getPeerAddress(), n.getZone())).toList();
+  }
+
+  @Override
+  public long ping(String nodeId) throws TrackerException {
+    return read(TrackerRequest.newBuilder().setPing(PingProto.newBuilder().setNodeId(nodeId)).build(), config.callTimeout()).getTerm();
+  }
+
+  @Override
+  public long announceAll(String nodeId, Digest model, BitSet held, int chunkCount) throws TrackerException {
+    byte[] bits = new byte[(chunkCount + 7) / 8];
+    byte[] set = held.toByteArray();
+    System.arraycopy(set, 0, bits, 0, Math.min(set.length, bits.length));
+    return read(TrackerRequest.newBuilder().setAnnounce(AnnounceProto.newBuilder().setNodeId(nodeId)
+        .setModel(bytes(model)).setFull(true).setBitfield(ByteString.copyFrom(bits))).build(), config.callTimeout()).getTerm();
+  }
+
+  @Override
+  public long announceDelta(String nodeId, Digest model, Collection<Integer> have, Collection<Integer> dropped)
+      throws TrackerException {
+    return read(TrackerRequest.newBuilder().setAnnounce(AnnounceProto.newBuilder().setNodeId(nodeId)
+        .setModel(bytes(model)).addAllHave(have).addAllDropped(dropped)).build(), config.callTimeout()).getTerm();
+  }
+
+  @Override
+  public Leases lease(String nodeId, Digest model, Collection<Integer> chunks, Collection<Integer> released)
+      throws TrackerException {
+    TrackerReply r = read(TrackerRequest.newBuilder().setLease(LeaseRequestProto.newBuilder().setNodeId(nodeId)
+        .setModel(bytes(model)).addAllChunks(chunks).addAllReleased(released)).build(), config.callTimeout());
+    LeaseReplyProto l = r.getLeases();
+    return new Leases(List.copyOf(l.getGrantedList()), List.copyOf(l.getOnPeersList()), List.copyOf(l.getBusyList()),
+        Duration.ofMillis(l.getLeaseMillis()), r.getTerm());
+  }
+
+  @Override
+  public List<Integer> await(String nodeId, Digest model, Collection<Integer> chunks, Duration timeout) throws TrackerException {
+    Duration wait = timeout.compareTo(config.maxAwait()) > 0 ? config.maxAwait() : timeout;
+    TrackerReply r = read(TrackerRequest.newBuilder().setAwait(AwaitChunksProto.newBuilder().setNodeId(nodeId)
+        .setModel(bytes(model)).addAllChunks(chunks).setTimeoutMillis((int) wait.toMillis())).build(),
+        config.callTimeout().plus(wait));
+    return List.copyOf(r.getChunks().getAvailableList());
+  }
+
+  @Override
+  public void close() {
+    try {
+      client.close();
+    } catch (IOException e) {
+      // Closing a client only releases channels; nothing to report to the caller.
+    }
+  }
+
+  private void write(TrackerRequest request) throws TrackerException {
+    call(request, false, config.callTimeout());
+  }
+
+  private TrackerReply read(TrackerRequest request, Duration timeout) throws TrackerException {
+    return call(request, true, timeout);
+  }
+
+  /**
+   * Sends one request; a NOT_LEADER answer (leadership moving) is retried with backoff until
+   * the timeout.
+   */
+  private TrackerReply call(TrackerRequest request, boolean readOnly, Duration timeout) throws TrackerException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    long sleep = 50;
+    Message message = Message.valueOf(org.apache.ratis.thirdparty.com.google.protobuf.ByteString.copyFrom(request.toByteArray()));
+    while (true) {
+      TrackerReply reply = once(message, readOnly, request, deadline);
+      if (!reply.hasError()) {
+        return reply;
+      }
+      TrackerErrorProto e = reply.getError();
+      if (e.getCode() != TrackerErrorProto.Code.NOT_LEADER || System.nanoTime() + sleep * 1_000_000 > deadline) {
+        throw fromError(e.getCode(), e.getMessage());
+      }
+      sleepMillis(sleep);
+      sleep = Math.min(sleep * 2, 500);
+    }
+  }
+
+  private TrackerReply once(Message message, boolean readOnly, TrackerRequest request, long deadline) throws TrackerException {
+    long remaining = Math.max(1, deadline - System.nanoTime());
+    try {
+      RaftClientReply reply = (readOnly ? client.async().sendReadOnly(message) : client.async().send(message))
+          .get(remaining, TimeUnit.NANOSECONDS);
+      if (!reply.isSuccess()) {
+        throw failure(reply.getException(), request);
+      }
+      return TrackerReply.parseFrom(reply.getMessage().getContent().toByteArray());
+    } catch (InvalidProtocolBufferException e) {
+      throw new TrackerException(TrackerException.Code.UNAVAILABLE, "tracker " + peers + " sent a malformed reply to "
+          + request.getBodyCase() + ": " + e.getMessage(), e);
+    } catch (ExecutionException e) {
+      throw failure(e.getCause(), request);
+    } catch (TimeoutException e) {
+      throw new TrackerException(TrackerException.Code.UNAVAILABLE, "tracker " + peers + " did not answer "
+          + request.getBodyCase() + " in time", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new TrackerException(TrackerException.Code.UNAVAILABLE, "interrupted waiting for tracker " + peers, e);
+    }
+  }
+
+  private TrackerException failure(Throwable cause, TrackerRequest request) {
+    for (Throwable t = cause; t != null; t = t.getCause()) {
+      if (t instanceof StateMachineException || t.getMessage() != null && CODE.matcher(t.getMessage()).find()) {
+        Matcher m = CODE.matcher(String.valueOf(t.getMessage()));
+        if (m.find()) {
+          return fromError(TrackerErrorProto.Code.valueOf(m.group(1)), m.group(2));
+        }
+      }
+    }
+    return new TrackerException(TrackerException.Code.UNAVAILABLE, "tracker " + peers + " unavailable for "
+        + request.getBodyCase() + ": " + cause, cause);
+  }
+
+  private static TrackerException fromError(TrackerErrorProto.Code code, String message) {
+    TrackerException.Code c = switch (code) {
+      case UNKNOWN_NODE -> TrackerException.Code.UNKNOWN_NODE;
+      case UNKNOWN_MODEL -> TrackerException.Code.UNKNOWN_MODEL;
+      case NOT_LEADER -> TrackerException.Code.UNAVAILABLE;
+      case CONFLICT -> TrackerException.Code.CONFLICT;
+      default -> TrackerException.Code.INVALID;
+    };
+    return new TrackerException(c, message);
+  }
+
+  private static ByteString bytes(Digest d) {
+    return ByteString.copyFrom(d.toBytes());
+  }
+
+  private static TimeDuration millis(Duration d) {
+    return TimeDuration.valueOf(d.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private static void sleepMillis(long ms) throws TrackerException {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new TrackerException(TrackerException.Code.UNAVAILABLE, "interrupted", e);
+    }
+  }
+}
