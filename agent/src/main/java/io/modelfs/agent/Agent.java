@@ -1,13 +1,12 @@
 package io.modelfs.agent;
 
 import io.modelfs.agent.control.ControlServer;
+import io.modelfs.agent.k8s.NodeLabels;
 import io.modelfs.fuse.FuseMount;
-import io.modelfs.fuse.MountConfig;
 import io.modelfs.origin.ManifestStore;
 import io.modelfs.origin.Origins;
 import io.modelfs.store.ChunkStore;
 import io.modelfs.store.FileChunkStore;
-import io.modelfs.store.StoreConfig;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,8 +26,16 @@ public final class Agent implements AutoCloseable {
   private final AgentCatalog catalog;
   private final FuseMount mount;
   private final ControlServer control;
+  private final SwarmLink swarm;
+  private final Telemetry telemetry;
+  private final Puller puller;
+  private volatile NodeLabels nodeLabels = NodeLabels.disabled();
 
-  private Agent(AgentConfig config, ChunkStore store, AgentCatalog catalog, FuseMount mount, ControlServer control) {
+  private Agent(AgentConfig config, ChunkStore store, AgentCatalog catalog, FuseMount mount, ControlServer control,
+      SwarmLink swarm, Telemetry telemetry, Puller puller) {
+    this.puller = puller;
+    this.swarm = swarm;
+    this.telemetry = telemetry;
     this.config = config;
     this.store = store;
     this.catalog = catalog;
@@ -36,24 +43,43 @@ public final class Agent implements AutoCloseable {
     this.control = control;
   }
 
-  /** Starts everything; on failure closes what was started and throws. */
+  /** Starts everything without a swarm; on failure closes what was started and throws. */
   public static Agent start(AgentConfig config) throws IOException {
+    return start(config, SwarmSettings.none());
+  }
+
+  /** Starts everything, joining the swarm as {@code swarmSettings} say; on failure closes what was started and throws. */
+  public static Agent start(AgentConfig config, SwarmSettings swarmSettings) throws IOException {
     List<ManifestStore> locations = new ArrayList<>();
     for (String uri : config.manifests()) {
-      locations.add(new ManifestStore(Origins.open(uri)));
+      locations.add(new ManifestStore(Origins.open(uri, config.origins())));
     }
-    ChunkStore store = FileChunkStore.open(StoreConfig.at(config.store()).withFetchThreads(config.fetchThreads()));
-    AgentCatalog catalog = new AgentCatalog(locations, store, config);
-    FuseMount mount = null;
+    ChunkStore store = FileChunkStore.open(config.storeConfig());
+    SwarmLink swarm;
     try {
-      mount = FuseMount.mount(config.mount(), catalog,
-          MountConfig.defaults().withReadaheadChunks(config.readaheadChunks()));
-      Puller puller = new Puller(catalog, store, config.fetchThreads());
-      ControlServer control = ControlServer.start(config.control(), new AgentControl(catalog, store, puller, config));
-      log.info("agent serving {} (store {}, control {})", config.mount(), config.store(), config.control());
-      return new Agent(config, store, catalog, mount, control);
+      swarm = SwarmLink.start(swarmSettings, config.store(), store);
     } catch (IOException | RuntimeException e) {
+      closeQuietly(store);
+      throw e;
+    }
+    AgentCatalog catalog = new AgentCatalog(locations, store, config, swarm);
+    Telemetry telemetry = Telemetry.start(config, catalog, store);
+    FuseMount mount = null;
+    ControlServer control = null;
+    try {
+      mount = FuseMount.mount(config.mount(), catalog, config.mountConfig(), telemetry.fuseListener());
+      Puller puller = new Puller(catalog, store, config.fetchThreads());
+      control = ControlServer.start(config.control(),
+          telemetry.metered(new AgentControl(catalog, store, puller, config, telemetry::status)));
+      telemetry.serveHttp();
+      log.info("agent serving {} (store {}, control {}, http {})", config.mount(), config.store(), config.control(),
+          telemetry.httpAddress() == null ? "off" : telemetry.httpAddress());
+      return new Agent(config, store, catalog, mount, control, swarm, telemetry, puller);
+    } catch (IOException | RuntimeException e) {
+      closeQuietly(telemetry);
+      closeQuietly(control);
       closeQuietly(mount);
+      closeQuietly(swarm);
       catalog.close();
       closeQuietly(store);
       throw e;
@@ -69,11 +95,42 @@ public final class Agent implements AutoCloseable {
     return store.stats();
   }
 
-  /** Unmounts, stops the control socket and closes the store. */
+  /**
+   * Keeps this node's Kubernetes labels in step with the models it holds whole (see
+   * {@link NodeLabels}): labelled after a successful pull, unlabelled when a chunk is evicted.
+   * Call once, right after {@link #start}; the agent closes {@code labels}.
+   */
+  public void labelNode(NodeLabels labels) {
+    nodeLabels = labels;
+    if (labels.enabled()) {
+      store.addEvictionListener(labels::evicted);
+      puller.onComplete(labels::modelLocal);
+    }
+  }
+
+  /** The bound peer address, or null when the agent runs without a swarm. */
+  public java.net.InetSocketAddress peerAddress() {
+    return swarm.address();
+  }
+
+  /** Node ids of the peers connected now (empty without a swarm). */
+  public List<String> peers() {
+    return swarm.connected();
+  }
+
+  /** The bound address of the HTTP endpoints (metrics, health, API, dashboard), or null if not serving HTTP. */
+  public java.net.InetSocketAddress httpAddress() {
+    return telemetry.httpAddress();
+  }
+
+  /** Unmounts, stops the HTTP endpoints and the control socket, leaves the swarm and closes the store. */
   @Override
   public void close() {
+    nodeLabels.close();
+    closeQuietly(telemetry);
     closeQuietly(control);
     closeQuietly(mount);
+    closeQuietly(swarm);
     catalog.close();
     closeQuietly(store);
     log.info("agent stopped; {} unmounted", config.mount());

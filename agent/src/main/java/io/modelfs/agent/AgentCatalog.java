@@ -1,5 +1,6 @@
 package io.modelfs.agent;
 
+import io.modelfs.agent.metrics.FetchMetrics;
 import io.modelfs.core.ModelRef;
 import io.modelfs.fuse.ModelCatalog;
 import io.modelfs.fuse.ModelContent;
@@ -28,13 +29,21 @@ final class AgentCatalog implements ModelCatalog {
   private final List<ManifestStore> locations;
   private final ChunkStore store;
   private final AgentConfig config;
+  private final SwarmLink swarm;
   private final ConcurrentMap<String, Origin> origins = ModelLoader.newOriginCache();
   private final Map<ModelRef, StoredModel> open = new ConcurrentHashMap<>();
+  private volatile FetchMetrics metrics = FetchMetrics.NONE;
 
   AgentCatalog(List<ManifestStore> locations, ChunkStore store, AgentConfig config) {
+    this(locations, store, config, SwarmLink.NONE);
+  }
+
+  /** As above, fetching from and announcing to the swarm through {@code swarm}. */
+  AgentCatalog(List<ManifestStore> locations, ChunkStore store, AgentConfig config, SwarmLink swarm) {
     this.locations = List.copyOf(locations);
     this.store = store;
     this.config = config;
+    this.swarm = swarm;
   }
 
   @Override
@@ -51,7 +60,10 @@ final class AgentCatalog implements ModelCatalog {
       Optional<ManifestStore.Found> found = location.find(ref);
       if (found.isPresent()) {
         ManifestStore.Found f = found.get();
-        ModelLoader loader = new ModelLoader(store, f.sources(), f.manifest().chunkSize(), config.originAttempts(), origins);
+        ModelLoader loader = new ModelLoader(store, f.sources(), f.manifest().chunkSize(), config.originAttempts(), origins,
+            config.origins());
+        loader.useMetrics(metrics);
+        loader.usePeers(swarm.opened(ref, f.manifest(), store));
         StoredModel fresh = new StoredModel(ref, f.manifest(), store, loader, config.readTimeout());
         StoredModel raced = open.putIfAbsent(ref, fresh);
         if (raced == null) {
@@ -62,6 +74,11 @@ final class AgentCatalog implements ModelCatalog {
       }
     }
     return Optional.empty();
+  }
+
+  /** Where the loaders of models opened from now on record fetches; set once, at wiring. */
+  void useMetrics(FetchMetrics metrics) {
+    this.metrics = metrics;
   }
 
   List<ModelRef> openRefs() {

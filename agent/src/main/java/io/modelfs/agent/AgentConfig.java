@@ -1,5 +1,9 @@
 package io.modelfs.agent;
 
+import io.modelfs.agent.http.HttpAddress;
+import io.modelfs.fuse.MountConfig;
+import io.modelfs.origin.OriginConfig;
+import io.modelfs.store.StoreConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -15,6 +19,12 @@ import java.util.List;
  * @param fetchThreads chunk loads running at once
  * @param readaheadChunks chunks fetched ahead of a sequential reader
  * @param originAttempts tries per chunk against the origin before a read fails
+ * @param kernelReadaheadKb the kernel's readahead window on the mount, KiB (0: kernel default)
+ * @param formatPrefetch whether opening a safetensors file prefetches its tensors in file order
+ * @param origins per-prefix origin settings (endpoint, region, credentials source, rate cap, parts)
+ * @param http where /metrics, /healthz, /readyz, /api and the dashboard are served; null: not at all
+ * @param storeBudget most bytes of chunks the store keeps before evicting ({@link StoreConfig#UNLIMITED}: no budget)
+ * @param storeMinFree free space the store keeps on its disk, evicting when it runs below
  */
 public record AgentConfig(
     Path mount,
@@ -24,12 +34,19 @@ public record AgentConfig(
     Duration readTimeout,
     int fetchThreads,
     int readaheadChunks,
-    int originAttempts) {
+    int originAttempts,
+    int kernelReadaheadKb,
+    boolean formatPrefetch,
+    OriginConfig origins,
+    HttpAddress http,
+    long storeBudget,
+    long storeMinFree) {
 
   public static final Path DEFAULT_CONTROL = Path.of("/run/modelfs/agent.sock");
 
   public AgentConfig {
     manifests = List.copyOf(manifests);
+    origins = origins == null ? OriginConfig.defaults() : origins;
     if (manifests.isEmpty()) {
       throw new IllegalArgumentException("the agent needs at least one manifests location (--manifests URI)");
     }
@@ -43,22 +60,69 @@ public record AgentConfig(
    * {@code with...} methods (add a component here and a wither below, so callers do not break).
    */
   public static AgentConfig of(Path mount, Path store, List<String> manifests, Path control) {
-    return new AgentConfig(mount, store, manifests, control, Duration.ofMinutes(3), 8, 4, 4);
+    return new AgentConfig(mount, store, manifests, control, Duration.ofMinutes(3), 8,
+        MountConfig.DEFAULT_READAHEAD_CHUNKS, 4, MountConfig.DEFAULT_KERNEL_READAHEAD_KB, true,
+        OriginConfig.defaults(), null, StoreConfig.UNLIMITED, StoreConfig.DEFAULT_MIN_FREE_BYTES);
+  }
+
+  /** Serves HTTP (metrics, health, API, dashboard) at {@code http}; null serves none (the default here; the CLI's is 127.0.0.1:7070). */
+  public AgentConfig withHttp(HttpAddress http) {
+    return new AgentConfig(mount, store, manifests, control, readTimeout, fetchThreads, readaheadChunks, originAttempts,
+        kernelReadaheadKb, formatPrefetch, origins, http, storeBudget, storeMinFree);
   }
 
   public AgentConfig withReadTimeout(Duration readTimeout) {
-    return new AgentConfig(mount, store, manifests, control, readTimeout, fetchThreads, readaheadChunks, originAttempts);
+    return new AgentConfig(mount, store, manifests, control, readTimeout, fetchThreads, readaheadChunks, originAttempts,
+        kernelReadaheadKb, formatPrefetch, origins, http, storeBudget, storeMinFree);
   }
 
   public AgentConfig withFetchThreads(int fetchThreads) {
-    return new AgentConfig(mount, store, manifests, control, readTimeout, fetchThreads, readaheadChunks, originAttempts);
+    return new AgentConfig(mount, store, manifests, control, readTimeout, fetchThreads, readaheadChunks, originAttempts,
+        kernelReadaheadKb, formatPrefetch, origins, http, storeBudget, storeMinFree);
   }
 
   public AgentConfig withReadaheadChunks(int readaheadChunks) {
-    return new AgentConfig(mount, store, manifests, control, readTimeout, fetchThreads, readaheadChunks, originAttempts);
+    return new AgentConfig(mount, store, manifests, control, readTimeout, fetchThreads, readaheadChunks, originAttempts,
+        kernelReadaheadKb, formatPrefetch, origins, http, storeBudget, storeMinFree);
+  }
+
+  public AgentConfig withKernelReadaheadKb(int kernelReadaheadKb) {
+    return new AgentConfig(mount, store, manifests, control, readTimeout, fetchThreads, readaheadChunks, originAttempts,
+        kernelReadaheadKb, formatPrefetch, origins, http, storeBudget, storeMinFree);
+  }
+
+  public AgentConfig withFormatPrefetch(boolean formatPrefetch) {
+    return new AgentConfig(mount, store, manifests, control, readTimeout, fetchThreads, readaheadChunks, originAttempts,
+        kernelReadaheadKb, formatPrefetch, origins, http, storeBudget, storeMinFree);
+  }
+
+  /** The mount's settings: the module's defaults with this agent's readahead and prefetch. */
+  public MountConfig mountConfig() {
+    return MountConfig.defaults()
+        .withReadaheadChunks(readaheadChunks)
+        .withKernelReadaheadKb(kernelReadaheadKb)
+        .withFormatPrefetch(formatPrefetch);
   }
 
   public AgentConfig withOriginAttempts(int originAttempts) {
-    return new AgentConfig(mount, store, manifests, control, readTimeout, fetchThreads, readaheadChunks, originAttempts);
+    return new AgentConfig(mount, store, manifests, control, readTimeout, fetchThreads, readaheadChunks, originAttempts,
+        kernelReadaheadKb, formatPrefetch, origins, http, storeBudget, storeMinFree);
+  }
+
+  /** Origin settings per prefix, from the agent's {@code --config} file. */
+  public AgentConfig withOrigins(OriginConfig origins) {
+    return new AgentConfig(mount, store, manifests, control, readTimeout, fetchThreads, readaheadChunks, originAttempts,
+        kernelReadaheadKb, formatPrefetch, origins, http, storeBudget, storeMinFree);
+  }
+
+  /** The chunk store's budget and free-space reserve. */
+  public AgentConfig withStoreLimits(long storeBudget, long storeMinFree) {
+    return new AgentConfig(mount, store, manifests, control, readTimeout, fetchThreads, readaheadChunks, originAttempts,
+        kernelReadaheadKb, formatPrefetch, origins, http, storeBudget, storeMinFree);
+  }
+
+  /** The chunk store's settings. */
+  public StoreConfig storeConfig() {
+    return StoreConfig.at(store).withFetchThreads(fetchThreads).withBudgetBytes(storeBudget).withMinFreeBytes(storeMinFree);
   }
 }

@@ -12,6 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,32 +25,40 @@ final class AgentControl implements ControlService {
   private final ChunkStore store;
   private final Puller puller;
   private final AgentConfig config;
+  private final Supplier<AgentStatus> status;
 
   AgentControl(AgentCatalog catalog, ChunkStore store, Puller puller, AgentConfig config) {
+    this(catalog, store, puller, config, null);
+  }
+
+  /** As above, answering {@code status} with {@code status} (the node view of {@link NodeStatus}). */
+  AgentControl(AgentCatalog catalog, ChunkStore store, Puller puller, AgentConfig config, Supplier<AgentStatus> status) {
     this.catalog = catalog;
     this.store = store;
     this.puller = puller;
     this.config = config;
+    this.status = status;
   }
 
   @Override
   public void handle(ControlRequest request, Responder out) throws IOException {
     switch (request.getCommandCase()) {
-      case PULL -> pull(ModelRef.parse(request.getPull().getRef()), out);
+      case PULL -> pull(ModelRef.parse(request.getPull().getRef()), request.getPull().getPin(), out);
       case STATUS -> out.send(ControlResponse.newBuilder().setStatus(status()).build());
+      case STORE_LIST, GC, VERIFY, UNPIN -> out.send(new StoreControl(catalog, store, config.store()).handle(request));
       default -> throw new IOException("unknown control command " + request.getCommandCase()
           + "; the client may be newer than this agent");
     }
   }
 
-  private void pull(ModelRef ref, Responder out) throws IOException {
+  private void pull(ModelRef ref, boolean pin, Responder out) throws IOException {
     long start = System.nanoTime();
     StoredModel model = puller.resolve(ref);
     Puller.Progress progress = Puller.progressOf(model);
     log.info("pull of {} started: {} chunks", ref, progress.chunksTotal);
     CompletableFuture<Void> done = CompletableFuture.runAsync(() -> {
       try {
-        puller.pull(model, progress);
+        puller.pull(model, progress, pin);
       } catch (IOException e) {
         throw new java.util.concurrent.CompletionException(e);
       }
@@ -88,6 +97,9 @@ final class AgentControl implements ControlService {
   }
 
   private AgentStatus status() {
+    if (status != null) {
+      return status.get();
+    }
     ChunkStore.StoreStats s = store.stats();
     AgentStatus.Builder b = AgentStatus.newBuilder()
         .setMount(config.mount().toString())

@@ -1,13 +1,18 @@
 package io.modelfs.agent;
 
+import io.modelfs.agent.metrics.FetchMetrics;
+import io.modelfs.agent.metrics.MeteredLoads;
+import io.modelfs.agent.metrics.Source;
 import io.modelfs.core.ChunkRef;
 import io.modelfs.core.FileEntry;
 import io.modelfs.core.Sources;
 import io.modelfs.origin.Origin;
+import io.modelfs.origin.OriginConfig;
 import io.modelfs.origin.OriginException;
 import io.modelfs.origin.Origins;
 import io.modelfs.store.ChunkStore;
 import java.io.IOException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -33,8 +38,18 @@ final class ModelLoader {
   private final int chunkSize;
   private final int attempts;
   private final ConcurrentMap<String, Origin> origins;
+  private final OriginConfig originConfig;
+  private volatile ModelPeers peers = ModelPeers.NONE;
+  private volatile FetchMetrics metrics = FetchMetrics.NONE;
 
   ModelLoader(ChunkStore store, Sources sources, int chunkSize, int attempts, ConcurrentMap<String, Origin> origins) {
+    this(store, sources, chunkSize, attempts, origins, OriginConfig.defaults());
+  }
+
+  /** As above, opening origins with the settings {@code originConfig} gives their prefixes. */
+  ModelLoader(ChunkStore store, Sources sources, int chunkSize, int attempts, ConcurrentMap<String, Origin> origins,
+      OriginConfig originConfig) {
+    this.originConfig = originConfig;
     this.store = store;
     this.sources = sources;
     this.chunkSize = chunkSize;
@@ -49,12 +64,13 @@ final class ModelLoader {
 
   /**
    * Blocks until the chunk is local, retrying as the class says, for at most {@code timeout};
-   * throws an IOException naming the file, the chunk and the cause.
+   * throws an IOException naming the file, the chunk and the cause. Returns true if the chunk
+   * was local already, false if it had to be fetched.
    */
-  void await(FileEntry file, int chunk, ChunkStore.Priority priority, Duration timeout) throws IOException {
+  boolean await(FileEntry file, int chunk, ChunkStore.Priority priority, Duration timeout) throws IOException {
     ChunkRef ref = file.chunk(chunk, chunkSize);
     if (store.contains(ref.digest())) {
-      return;
+      return true;
     }
     long deadline = System.nanoTime() + timeout.toNanos();
     List<Sources.Binding> bindings = bindingsFor(file);
@@ -69,7 +85,7 @@ final class ModelLoader {
       }
       try {
         attempt(file, chunk, priority, i).get(left, TimeUnit.NANOSECONDS);
-        return;
+        return false;
       } catch (ExecutionException e) {
         last = e.getCause();
         boolean retryable = !(last instanceof OriginException oe) || oe.retryable();
@@ -94,7 +110,38 @@ final class ModelLoader {
         + ") could not be fetched: " + cause, last);
   }
 
+  /**
+   * One attempt: peers that announced the chunk first (the swarm's interim policy, see
+   * {@link ModelPeers}), the origin if no peer has it or the peers fail; a verified chunk is
+   * announced to the peers.
+   */
   private CompletableFuture<Void> attempt(FileEntry file, int chunk, ChunkStore.Priority priority, int attempt) {
+    ModelPeers p = peers;
+    CompletableFuture<Void> viaPeers = p.fetch(store, file, chunk, file.chunk(chunk, chunkSize), priority, metrics);
+    CompletableFuture<Void> loaded = viaPeers == null
+        ? originAttempt(file, chunk, priority, attempt)
+        : viaPeers.exceptionallyCompose(e -> {
+          log.info("chunk {} of '{}' from peers failed ({}); trying the origin", chunk, file.path(), e.getMessage());
+          return originAttempt(file, chunk, priority, attempt);
+        });
+    return loaded.thenRun(() -> p.verified(file, chunk));
+  }
+
+  /** Sets where fetches are recorded (the agent's metrics); until called, nowhere. */
+  void useMetrics(FetchMetrics metrics) {
+    this.metrics = metrics;
+  }
+
+  FetchMetrics metrics() {
+    return metrics;
+  }
+
+  /** Sets the model's swarm view; until called (and without a swarm) chunks come from the origin only. */
+  void usePeers(ModelPeers peers) {
+    this.peers = peers;
+  }
+
+  private CompletableFuture<Void> originAttempt(FileEntry file, int chunk, ChunkStore.Priority priority, int attempt) {
     ChunkRef ref = file.chunk(chunk, chunkSize);
     List<Sources.Binding> bindings = bindingsFor(file);
     if (bindings.isEmpty()) {
@@ -103,8 +150,9 @@ final class ModelLoader {
     Sources.Binding binding = bindings.get(attempt % bindings.size());
     String version = binding.versions().get(file.path());
     long offset = (long) chunk * chunkSize;
-    return store.ensure(ref, priority, "origin " + binding.uri(),
-        (c, sink) -> origin(binding.uri()).read(file.path(), version, offset, c.size(), sink));
+    return MeteredLoads.ensure(store, ref, priority, "origin " + binding.uri(), Source.ORIGIN,
+        (c, sink) -> origin(binding.uri()).read(file.path(), version, offset, c.size(), sink), metrics,
+        Clock.systemUTC());
   }
 
   private List<Sources.Binding> bindingsFor(FileEntry file) {
@@ -114,7 +162,7 @@ final class ModelLoader {
   private Origin origin(String uri) throws IOException {
     Origin o = origins.get(uri);
     if (o == null) {
-      o = Origins.open(uri);
+      o = Origins.open(uri, originConfig);
       Origin raced = origins.putIfAbsent(uri, o);
       if (raced != null) {
         o.close();

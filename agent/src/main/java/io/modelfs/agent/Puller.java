@@ -1,5 +1,6 @@
 package io.modelfs.agent;
 
+import io.modelfs.core.Digest;
 import io.modelfs.core.FileEntry;
 import io.modelfs.core.ModelRef;
 import io.modelfs.store.ChunkStore;
@@ -7,10 +8,12 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
 
 /**
  * {@code modelfs pull}: makes every chunk of a model local at background priority, a bounded
@@ -53,8 +56,36 @@ final class Puller {
     return new Progress(model.manifest().totalChunks(), model.manifest().totalBytes());
   }
 
+  private final List<BiConsumer<ModelRef, List<Digest>>> completed = new CopyOnWriteArrayList<>();
+
+  /** Tells {@code listener}, on the pulling thread, about each pull that left every chunk of its model local. */
+  void onComplete(BiConsumer<ModelRef, List<Digest>> listener) {
+    completed.add(listener);
+  }
+
   /** Pulls every chunk; throws the first failure after the rest have finished. */
   void pull(StoredModel model, Progress progress) throws IOException {
+    pull(model, progress, false);
+  }
+
+  /**
+   * As above; the model's chunks are pinned while the pull runs, so eviction cannot undo it,
+   * and with {@code keep} they stay pinned under the model's ref until {@code modelfs unpin}.
+   */
+  void pull(StoredModel model, Progress progress, boolean keep) throws IOException {
+    List<Digest> digests = StoreOperations.digestsOf(model.manifest());
+    if (keep) {
+      store.pin(model.ref().toString(), digests);
+    }
+    ChunkStore.Pin pulling = store.pin(digests);
+    try {
+      pullPinned(model, progress);
+    } finally {
+      pulling.close();
+    }
+  }
+
+  private void pullPinned(StoredModel model, Progress progress) throws IOException {
     int chunkSize = model.manifest().chunkSize();
     ExecutorService pool = Executors.newFixedThreadPool(parallelism, r -> {
       Thread t = new Thread(r, "pull-" + model.ref().name());
@@ -95,6 +126,8 @@ final class Puller {
       if (first != null) {
         throw first;
       }
+      List<Digest> chunks = StoreOperations.digestsOf(model.manifest());
+      completed.forEach(l -> l.accept(model.ref(), chunks));
     } finally {
       pool.shutdownNow();
     }

@@ -8,6 +8,7 @@ import io.modelfs.store.ChunkStore;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,14 +42,25 @@ final class StoredModel implements ModelContent {
 
   @Override
   public int read(FileEntry file, int chunk, int offset, ByteBuffer dst) throws IOException {
+    // Pinned from the wait to the copy, so that eviction cannot take the chunk in between.
+    ChunkStore.Pin reading = store.pin(List.of(file.chunks().get(chunk)));
     try {
-      loader.await(file, chunk, ChunkStore.Priority.FOREGROUND, readTimeout);
-    } catch (IOException e) {
-      log.error("read of {}/{} at offset {} failed: {}", ref, file.path(),
-          (long) chunk * manifest.chunkSize() + offset, e.getMessage());
-      throw e;
+      boolean wasLocal;
+      try {
+        wasLocal = loader.await(file, chunk, ChunkStore.Priority.FOREGROUND, readTimeout);
+      } catch (IOException e) {
+        log.error("read of {}/{} at offset {} failed: {}", ref, file.path(),
+            (long) chunk * manifest.chunkSize() + offset, e.getMessage());
+        throw e;
+      }
+      int n = store.read(file.chunks().get(chunk), offset, dst);
+      if (wasLocal) {
+        loader.metrics().servedLocally(n);
+      }
+      return n;
+    } finally {
+      reading.close();
     }
-    return store.read(file.chunks().get(chunk), offset, dst);
   }
 
   @Override

@@ -219,6 +219,37 @@ class AgentIT {
     assertArrayEquals(files.get("config.json"), Files.readAllBytes(model.resolve("config.json")), "other files keep working");
   }
 
+  @Test
+  void readOfAChunkWhoseOriginIsGoneFailsWithEioNamingFileOffsetAndCause() throws Exception {
+    ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(StoredModel.class);
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
+        new ch.qos.logback.core.read.ListAppender<>();
+    logged.start();
+    logger.addAppender(logged);
+    try {
+      Files.readAllBytes(model.resolve("config.json")); // opened and served before the origin goes
+      Files.delete(source.resolve("shards/model-00001.safetensors"));
+      long start = System.nanoTime();
+      IOException e = assertThrows(IOException.class, () -> {
+        try (RandomAccessFile f = new RandomAccessFile(model.resolve("shards/model-00001.safetensors").toFile(), "r")) {
+          f.seek(7L * CS + 5);
+          f.readFully(new byte[100]);
+        }
+      });
+      long seconds = (System.nanoTime() - start) / 1_000_000_000;
+      assertTrue(e.getMessage().contains("Input/output error"), e.getMessage());
+      assertTrue(seconds < 20, "the read failed after " + seconds + " s, beyond the 20 s read timeout");
+      String line = logged.list.stream().map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+          .filter(m -> m.contains("shards/model-00001.safetensors at offset " + 7L * CS)).findFirst()
+          .orElseThrow(() -> new AssertionError("no log line names the file and offset " + 7L * CS + ": " + logged.list));
+      assertTrue(line.contains("does not exist"), line);
+      assertArrayEquals(files.get("config.json"), Files.readAllBytes(model.resolve("config.json")), "other files keep working");
+      assertArrayEquals(files.get("one-chunk.bin"), Files.readAllBytes(model.resolve("one-chunk.bin")), "and fresh reads too");
+    } finally {
+      logger.detachAppender(logged);
+    }
+  }
+
   private static void assertReadOnly(Call call) {
     FileSystemException e = assertThrows(FileSystemException.class, call::run);
     assertTrue(e.getMessage().contains("Read-only file system") || e instanceof AccessDeniedException, e.toString());

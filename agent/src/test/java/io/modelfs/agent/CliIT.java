@@ -47,7 +47,7 @@ class CliIT {
     Path mnt = tmp.resolve("mnt");
     Process agent = new ProcessBuilder("java", "-jar", JAR.toString(), "agent", "--mount", mnt.toString(),
         "--store", tmp.resolve("store").toString(), "--manifests", source.resolve(".modelfs/manifests").toString(),
-        "--control", sock.toString())
+        "--control", sock.toString(), "--http", "127.0.0.1:0")
         .redirectErrorStream(true).redirectOutput(tmp.resolve("agent.log").toFile()).start();
     try {
       for (int i = 0; i < 150 && !Files.exists(sock); i++) {

@@ -1,11 +1,18 @@
 package io.modelfs.agent.cli;
 
 import io.modelfs.core.ByteSize;
+import io.modelfs.core.ManifestCodec;
 import io.modelfs.core.ModelRef;
 import io.modelfs.origin.Importer;
 import io.modelfs.origin.ManifestStore;
 import io.modelfs.origin.Origin;
+import io.modelfs.origin.OriginConfig;
+import io.modelfs.origin.OriginException;
 import io.modelfs.origin.Origins;
+import io.modelfs.tracker.TrackerClient;
+import io.modelfs.tracker.TrackerClients;
+import io.modelfs.tracker.TrackerPeers;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -14,7 +21,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "import",
     description = "Hash a model directory in chunks and publish its manifest; prints the ref (name@sha256:...) as the last line. The data is not copied.")
 final class ImportCommand implements Callable<Integer> {
-  @Parameters(index = "0", paramLabel = "URI", description = "Model directory, e.g. file:///data/llama-3-8b/")
+  @Parameters(index = "0", paramLabel = "URI", description = "Model folder: file:///data/m/, s3://bucket/m/, gs://bucket/m/, az://account/container/m/, https://host/m/ (or one file's URL)")
   String uri;
 
   @Option(names = "--name", required = true, description = "Model name (letters, digits, '.', '_', '-').")
@@ -26,25 +33,57 @@ final class ImportCommand implements Callable<Integer> {
   @Option(names = "--chunk-size", description = "Chunk size (default: ${DEFAULT-VALUE}).")
   String chunkSize = "8MiB";
 
-  @Option(names = "--threads", description = "Chunks hashed at once (default: the number of cores, at least 2).")
+  @Option(names = "--threads", description = "Chunks read and hashed at once (default: the number of cores, at least 2; at least 8 for remote origins).")
   Integer threads;
+
+  @Option(names = "--tracker", paramLabel = "ID=HOST:PORT,...",
+      description = "Also publish the manifest, its sources and NAME:TAG to this tracker group (the list trackers take with --peers).")
+  String tracker;
+
+  @Option(names = "--tag", description = "The tag NAME:TAG to point at the new ref on the tracker (default: ${DEFAULT-VALUE}).")
+  String tag = "latest";
+
+  @Option(names = "--config", paramLabel = "FILE",
+      description = "Origin settings per URI prefix: endpoint, region, credentials source, rate cap, parts (see README).")
+  Path config;
 
   @Override
   public Integer call() throws Exception {
+    TrackerPeers trackerPeers = tracker == null ? null : TrackerPeers.parse(tracker);
+    OriginConfig origins = config == null ? OriginConfig.defaults() : OriginConfig.load(config);
     Importer.Config defaults = Importer.Config.defaults();
     long cs = ByteSize.parse(chunkSize);
     if (cs > Integer.MAX_VALUE) {
       throw new IllegalArgumentException("chunk size " + chunkSize + " is too large");
     }
-    Importer importer = new Importer(new Importer.Config((int) cs, threads == null ? defaults.threads() : threads));
+    boolean local = !uri.contains(":") || uri.startsWith("file:");
+    if (manifests == null && (uri.startsWith("https:") || uri.startsWith("http:"))) {
+      throw new IllegalArgumentException("an HTTPS origin is read-only: give --manifests URI for the manifest");
+    }
+    // remote origins are latency-bound: keep more ranged reads in flight than there are cores
+    int hashThreads = threads != null ? threads : local ? defaults.threads() : Math.max(8, defaults.threads());
+    Importer importer = new Importer(new Importer.Config((int) cs, hashThreads));
     long start = System.nanoTime();
-    try (Origin origin = Origins.open(uri);
+    try (Origin origin = Origins.open(uri, origins);
         ImportProgress progress = new ImportProgress("import " + name)) {
       Importer.Result result = importer.run(origin, name, progress);
       String location = manifests != null ? manifests : origin.uri().resolve(".modelfs/manifests/").toString();
-      try (Origin out = Origins.open(location)) {
-        ModelRef ref = new ManifestStore(out).publish(result);
+      try (Origin out = Origins.open(location, origins)) {
+        ModelRef ref;
+        try {
+          ref = new ManifestStore(out).publish(result);
+        } catch (OriginException.AccessDenied | OriginException.Permanent e) {
+          throw new OriginException.Permanent(out.uri(), "cannot write the manifest (" + e.getMessage()
+              + "); for a read-only bucket or an HTTPS origin give --manifests URI", e);
+        }
         progress.close();
+        if (trackerPeers != null) {
+          try (TrackerClient client = TrackerClients.connect(trackerPeers)) {
+            client.publish(ref, result.manifestBytes(), ManifestCodec.encodeSources(result.sources()));
+            client.tag(name, tag, ref);
+          }
+          System.err.printf("published %s as %s:%s on tracker %s%n", ref, name, tag, trackerPeers);
+        }
         double secs = (System.nanoTime() - start) / 1e9;
         System.err.printf("imported %d files, %s in %.1f s (%s/s); manifest in %s%n",
             result.manifest().files().size(), ByteSize.format(result.manifest().totalBytes()), secs,

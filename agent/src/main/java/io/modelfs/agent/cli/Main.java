@@ -16,10 +16,16 @@ import picocli.CommandLine.Command;
       ImportCommand.class,
       PullCommand.class,
       StatusCommand.class,
+      LabelCommand.class,
+      LsCommand.class,
+      GcCommand.class,
+      VerifyCommand.class,
+      UnpinCommand.class,
+      TrackerCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {
-  private static final Set<String> DAEMONS = Set.of("agent", "demo");
+  private static final Set<String> DAEMONS = Set.of("agent", "demo", "tracker");
 
   public static void main(String[] args) {
     if (System.getProperty("modelfs.log.level") == null) {

@@ -23,6 +23,12 @@ final class PullCommand implements Callable<Integer> {
   @Option(names = "--agent", description = "The agent's control socket (default: ${DEFAULT-VALUE}).")
   Path agent = AgentConfig.DEFAULT_CONTROL;
 
+  @Option(names = "--pin", description = "Keep the model's chunks resident (never evicted) until 'modelfs unpin REF'.")
+  boolean pin;
+
+  @Option(names = "--json", description = "No progress bar; print the final counts as JSON (PullProgress of control.proto).")
+  boolean json;
+
   @Override
   public Integer call() throws Exception {
     ModelRef parsed = ModelRef.parse(ref);
@@ -30,13 +36,19 @@ final class PullCommand implements Callable<Integer> {
     ControlResponse last;
     try {
       last = ControlClient.call(agent,
-          ControlRequest.newBuilder().setPull(PullRequest.newBuilder().setRef(parsed.toString())).build(),
+          ControlRequest.newBuilder().setPull(PullRequest.newBuilder().setRef(parsed.toString()).setPin(pin)).build(),
           r -> {
             PullProgress p = r.getProgress();
+            if (json) {
+              return;
+            }
             if (bar[0] == null) {
               bar[0] = ImportProgress.ProgressBars.bytes("pull " + parsed.name(), p.getBytesTotal());
             }
             bar[0].stepTo(p.getBytesDone());
+            // The bar shows the rate; the split says how much was local already and how much came in.
+            bar[0].setExtraMessage("local " + ByteSize.format(p.getBytesLocal()) + ", fetched "
+                + ByteSize.format(p.getBytesDone() - p.getBytesLocal()));
           });
     } finally {
       if (bar[0] != null) {
@@ -48,11 +60,18 @@ final class PullCommand implements Callable<Integer> {
       return 1;
     }
     PullProgress done = last.getDone();
+    if (json) {
+      System.out.println(com.google.protobuf.util.JsonFormat.printer().alwaysPrintFieldsWithNoPresence().print(done));
+      return 0;
+    }
     double secs = Math.max(done.getElapsedMillis(), 1) / 1000.0;
     long fetched = done.getBytesDone() - done.getBytesLocal();
     System.out.printf("pulled %s: %d chunks, %s (%s fetched, %s already local) in %.1f s%n", parsed,
         done.getChunksTotal(), ByteSize.format(done.getBytesTotal()), ByteSize.format(fetched),
         ByteSize.format(done.getBytesLocal()), secs);
+    if (pin) {
+      System.out.println("pinned " + parsed + ": its chunks stay until 'modelfs unpin " + parsed + "'");
+    }
     return 0;
   }
 }

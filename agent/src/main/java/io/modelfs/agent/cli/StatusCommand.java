@@ -2,20 +2,26 @@ package io.modelfs.agent.cli;
 
 import io.modelfs.agent.AgentConfig;
 import io.modelfs.agent.control.ControlClient;
+import io.modelfs.agent.http.HttpApi;
 import io.modelfs.core.ByteSize;
 import io.modelfs.core.proto.AgentStatus;
 import io.modelfs.core.proto.ControlRequest;
 import io.modelfs.core.proto.ControlResponse;
+import io.modelfs.core.proto.ModelCompletion;
 import io.modelfs.core.proto.StatusRequest;
+import io.modelfs.core.proto.Traffic;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "status", description = "Show what the running agent serves and holds.")
+@Command(name = "status", description = "Show what the running agent serves and holds: readiness, store, traffic by source, and how much of each open model is local.")
 final class StatusCommand implements Callable<Integer> {
   @Option(names = "--agent", description = "The agent's control socket (default: ${DEFAULT-VALUE}).")
   Path agent = AgentConfig.DEFAULT_CONTROL;
+
+  @Option(names = "--json", description = "Print the status as JSON (the same document as GET /api/status).")
+  boolean json;
 
   @Override
   public Integer call() throws Exception {
@@ -26,11 +32,37 @@ final class StatusCommand implements Callable<Integer> {
       return 1;
     }
     AgentStatus s = r.getStatus();
-    System.out.println("mount:  " + s.getMount());
-    System.out.println("store:  " + s.getStoreDir() + " (" + s.getStoredChunks() + " chunks, "
+    if (json) {
+      System.out.println(HttpApi.json(s));
+      return 0;
+    }
+    System.out.println("node:      " + s.getNode() + " (" + s.getReadiness() + ")");
+    System.out.println("mount:     " + s.getMount());
+    System.out.println("store:     " + s.getStoreDir() + " (" + s.getStoredChunks() + " chunks, "
         + ByteSize.format(s.getStoredBytes()) + ")");
-    System.out.println("models: " + (s.getModelsCount() == 0 ? "none opened yet" : ""));
-    s.getModelsList().forEach(m -> System.out.println("  " + m));
+    Traffic t = s.getTraffic();
+    long delivered = t.getLocalBytes() + t.getPeerBytes() + t.getOriginBytes();
+    System.out.printf("traffic:   local %s/s, peers %s/s, origin %s/s; origin egress %s of %s delivered%n",
+        ByteSize.format((long) t.getLocalBytesPerSecond()), ByteSize.format((long) t.getPeerBytesPerSecond()),
+        ByteSize.format((long) t.getOriginBytesPerSecond()), ByteSize.format(t.getOriginBytes()),
+        ByteSize.format(delivered));
+    if (s.getCompletionCount() == 0) {
+      System.out.println("models:    none opened yet");
+      return 0;
+    }
+    System.out.printf("%-8s %15s %12s %12s  %s%n", "local", "chunks", "bytes", "size", "model");
+    for (ModelCompletion c : s.getCompletionList()) {
+      System.out.printf("%-8s %15s %12s %12s  %s%n", percent(c), c.getChunksLocal() + "/" + c.getChunksTotal(),
+          ByteSize.format(c.getBytesLocal()), ByteSize.format(c.getBytesTotal()), c.getRef());
+    }
     return 0;
+  }
+
+  /** Rounded down, as the dashboard shows it: 100.0% only when every chunk is local. */
+  static String percent(ModelCompletion c) {
+    if (c.getBytesTotal() == 0) {
+      return "100.0%";
+    }
+    return String.format("%.1f%%", Math.floor(c.getBytesLocal() * 1000.0 / c.getBytesTotal()) / 10);
   }
 }
