@@ -7,6 +7,8 @@ import io.modelfs.origin.ManifestStore;
 import io.modelfs.origin.Origins;
 import io.modelfs.store.ChunkStore;
 import io.modelfs.store.FileChunkStore;
+import io.modelfs.tracker.TrackerClients;
+import io.modelfs.tracker.TrackerPeers;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,6 +52,10 @@ public final class Agent implements AutoCloseable {
 
   /** Starts everything, joining the swarm as {@code swarmSettings} say; on failure closes what was started and throws. */
   public static Agent start(AgentConfig config, SwarmSettings swarmSettings) throws IOException {
+    if (config.manifests().isEmpty() && swarmSettings.trackers().isEmpty()) {
+      throw new IllegalArgumentException(
+          "the agent needs a manifests location (--manifests URI) or a tracker (--tracker ID=HOST:PORT,...) to find models");
+    }
     List<ManifestStore> locations = new ArrayList<>();
     for (String uri : config.manifests()) {
       locations.add(new ManifestStore(Origins.open(uri, config.origins())));
@@ -63,6 +69,9 @@ public final class Agent implements AutoCloseable {
       throw e;
     }
     AgentCatalog catalog = new AgentCatalog(locations, store, config, swarm);
+    if (!swarmSettings.trackers().isEmpty()) {
+      catalog.useTracker(TrackerClients.connect(trackerPeers(swarmSettings)));
+    }
     Telemetry telemetry = Telemetry.start(config, catalog, store);
     FuseMount mount = null;
     ControlServer control = null;
@@ -134,6 +143,12 @@ public final class Agent implements AutoCloseable {
     catalog.close();
     closeQuietly(store);
     log.info("agent stopped; {} unmounted", config.mount());
+  }
+
+  private static TrackerPeers trackerPeers(SwarmSettings s) {
+    List<TrackerPeers.Peer> peers = new ArrayList<>();
+    s.trackers().forEach((id, a) -> peers.add(new TrackerPeers.Peer(id, a.getHostString(), a.getPort())));
+    return new TrackerPeers(peers);
   }
 
   private static void closeQuietly(AutoCloseable c) {

@@ -7,6 +7,9 @@ import io.modelfs.fuse.ModelContent;
 import io.modelfs.origin.ManifestStore;
 import io.modelfs.origin.Origin;
 import io.modelfs.store.ChunkStore;
+import io.modelfs.tracker.TrackerClient;
+import io.modelfs.tracker.TrackerException;
+import io.modelfs.tracker.TrackerManifests;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -32,6 +35,8 @@ final class AgentCatalog implements ModelCatalog {
   private final SwarmLink swarm;
   private final ConcurrentMap<String, Origin> origins = ModelLoader.newOriginCache();
   private final Map<ModelRef, StoredModel> open = new ConcurrentHashMap<>();
+  private volatile TrackerManifests tracker;
+  private volatile TrackerClient trackerClient;
   private volatile FetchMetrics metrics = FetchMetrics.NONE;
 
   AgentCatalog(List<ManifestStore> locations, ChunkStore store, AgentConfig config) {
@@ -56,24 +61,49 @@ final class AgentCatalog implements ModelCatalog {
     if (m != null) {
       return Optional.of(m);
     }
+    TrackerManifests t = tracker;
+    if (t != null) {
+      try {
+        Optional<TrackerManifests.Found> found = t.find(ref);
+        if (found.isPresent()) {
+          TrackerManifests.Found f = found.get();
+          return Optional.of(opened(new ManifestStore.Found(ref, f.manifest(), f.sources()), "the tracker"));
+        }
+      } catch (TrackerException e) {
+        log.warn("tracker could not resolve {} ({}); trying the manifests locations", ref, e.getMessage());
+      }
+    }
     for (ManifestStore location : locations) {
       Optional<ManifestStore.Found> found = location.find(ref);
       if (found.isPresent()) {
-        ManifestStore.Found f = found.get();
-        ModelLoader loader = new ModelLoader(store, f.sources(), f.manifest().chunkSize(), config.originAttempts(), origins,
-            config.origins());
-        loader.useMetrics(metrics);
-        loader.usePeers(swarm.opened(ref, f.manifest(), store));
-        StoredModel fresh = new StoredModel(ref, f.manifest(), store, loader, config.readTimeout());
-        StoredModel raced = open.putIfAbsent(ref, fresh);
-        if (raced == null) {
-          log.info("model {} opened from {}: {} files, {} chunks", ref, location.location().uri(),
-              f.manifest().files().size(), f.manifest().totalChunks());
-        }
-        return Optional.of(raced == null ? fresh : raced);
+        return Optional.of(opened(found.get(), location.location().uri().toString()));
       }
     }
     return Optional.empty();
+  }
+
+  /**
+   * Resolves refs through the tracker before the manifests locations; set once, at wiring. The
+   * catalog closes the client when it closes.
+   */
+  void useTracker(TrackerClient client) {
+    this.trackerClient = client;
+    this.tracker = new TrackerManifests(client);
+  }
+
+  private StoredModel opened(ManifestStore.Found f, String from) {
+    ModelRef ref = f.ref();
+    ModelLoader loader = new ModelLoader(store, f.sources(), f.manifest().chunkSize(), config.originAttempts(), origins,
+        config.origins());
+    loader.useMetrics(metrics);
+    loader.usePeers(swarm.opened(ref, f.manifest(), store));
+    StoredModel fresh = new StoredModel(ref, f.manifest(), store, loader, config.readTimeout());
+    StoredModel raced = open.putIfAbsent(ref, fresh);
+    if (raced == null) {
+      log.info("model {} opened from {}: {} files, {} chunks", ref, from,
+          f.manifest().files().size(), f.manifest().totalChunks());
+    }
+    return raced == null ? fresh : raced;
   }
 
   /** Where the loaders of models opened from now on record fetches; set once, at wiring. */
@@ -90,6 +120,14 @@ final class AgentCatalog implements ModelCatalog {
   }
 
   void close() {
+    TrackerClient t = trackerClient;
+    if (t != null) {
+      try {
+        t.close();
+      } catch (Exception e) {
+        log.warn("closing the tracker client: {}", e.toString());
+      }
+    }
     for (Origin o : origins.values()) {
       try {
         o.close();

@@ -47,9 +47,6 @@ public record AgentConfig(
   public AgentConfig {
     manifests = List.copyOf(manifests);
     origins = origins == null ? OriginConfig.defaults() : origins;
-    if (manifests.isEmpty()) {
-      throw new IllegalArgumentException("the agent needs at least one manifests location (--manifests URI)");
-    }
     if (fetchThreads < 1 || readaheadChunks < 0 || originAttempts < 1) {
       throw new IllegalArgumentException("fetch threads and origin attempts must be at least 1, readahead at least 0");
     }

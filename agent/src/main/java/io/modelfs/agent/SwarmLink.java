@@ -64,8 +64,8 @@ class SwarmLink implements AutoCloseable {
       swarm.follow(PeerDirectory.of(peers), REDIAL);
     }
     if (!settings.trackers().isEmpty()) {
-      log.info("trackers {} noted; the tracker client (issue #7) is not built yet, so neighbours come only from --peer",
-          settings.trackers().keySet());
+      log.info("trackers {} resolve manifests; neighbours still come only from --peer (the tracker's neighbour"
+          + " lists and announcements are not wired into the agent yet)", settings.trackers().keySet());
     }
     return new SwarmLink(swarm, new PeerFetcher(swarm, PEERS_PER_CHUNK));
   }

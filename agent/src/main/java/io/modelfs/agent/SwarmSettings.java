@@ -13,8 +13,8 @@ import java.util.Map;
  * @param listen the peer port ({@code --listen HOST:PORT}); null: no swarm
  * @param nodeId this node's id among peers (default: the host name)
  * @param swarmKeyFile the shared secret ({@code --swarm-key-file}); required with {@code listen}
- * @param trackers tracker replicas by id ({@code --tracker id1=HOST:PORT,...}); kept for the
- *     tracker client (issue #7); empty: no tracker
+ * @param trackers tracker replicas by id ({@code --tracker id1=HOST:PORT,...}), asked for a ref's
+ *     manifest before the manifests locations; empty: no tracker
  * @param peers static neighbours ({@code --peer HOST:PORT}, repeatable), dialled and redialled
  */
 public record SwarmSettings(

@@ -25,8 +25,8 @@ final class AgentCommand implements Callable<Integer> {
   @Option(names = "--store", required = true, description = "Chunk store directory (local NVMe).")
   Path store;
 
-  @Option(names = "--manifests", required = true, description = "Manifests location URI; repeat for several.")
-  List<String> manifests;
+  @Option(names = "--manifests", description = "Manifests location URI; repeat for several. Optional with --tracker, which is asked first.")
+  List<String> manifests = new java.util.ArrayList<>();
 
   @Option(names = "--control", description = "Control socket (default: ${DEFAULT-VALUE}).")
   Path control = AgentConfig.DEFAULT_CONTROL;

@@ -1,0 +1,96 @@
+package io.modelfs.agent;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.modelfs.core.Digest;
+import io.modelfs.core.ManifestCodec;
+import io.modelfs.core.ModelRef;
+import io.modelfs.origin.Importer;
+import io.modelfs.origin.Origins;
+import io.modelfs.tracker.TrackerClient;
+import io.modelfs.tracker.TrackerClients;
+import io.modelfs.tracker.TrackerConfig;
+import io.modelfs.tracker.TrackerPeers;
+import io.modelfs.tracker.TrackerServer;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * An agent with no manifests location finds a model through a real (one-replica) Ratis tracker:
+ * the manifest the tracker hands out is hashed and checked against the ref, then served through
+ * the mount from the origin its sources name.
+ */
+class AgentTrackerIT {
+  @TempDir Path tmp;
+  private TrackerServer tracker;
+  private Agent agent;
+
+  @AfterEach
+  void stop() {
+    if (agent != null) {
+      agent.close();
+    }
+    if (tracker != null) {
+      tracker.close();
+    }
+  }
+
+  @Test
+  void aModelPublishedToTheTrackerIsServedWithoutAManifestsLocation() throws Exception {
+    Path source = tmp.resolve("origin");
+    Files.createDirectories(source);
+    byte[] weights = new byte[300_000];
+    new Random(5).nextBytes(weights);
+    Files.write(source.resolve("weights.bin"), weights);
+    Importer.Result r = new Importer(new Importer.Config(64 << 10, 2))
+        .run(Origins.open(source.toString()), "tracked", AgentIT.noProgress());
+
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    TrackerPeers peers = new TrackerPeers(List.of(new TrackerPeers.Peer("t1", "127.0.0.1", port)));
+    tracker = TrackerServer.start(TrackerConfig.of("t1", peers, tmp.resolve("tracker"))
+        .withElectionTimeout(Duration.ofMillis(600)));
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (!tracker.isLeader() && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+    }
+    assertTrue(tracker.isLeader(), "the single tracker replica became leader");
+    try (TrackerClient client = TrackerClients.connect(peers)) {
+      client.publish(r.ref(), r.manifestBytes(), ManifestCodec.encodeSources(r.sources()));
+    }
+
+    Path key = Files.writeString(tmp.resolve("swarm.key"), "test-swarm-secret-0123456789abcdef\n");
+    AgentConfig config = AgentConfig.of(tmp.resolve("mnt"), tmp.resolve("store"), List.of(), tmp.resolve("agent.sock"))
+        .withReadTimeout(Duration.ofSeconds(30));
+    SwarmSettings swarm = new SwarmSettings(InetSocketAddress.createUnresolved("127.0.0.1", 0), "node-1", key,
+        Map.of("t1", InetSocketAddress.createUnresolved("127.0.0.1", port)), List.of());
+    agent = Agent.start(config, swarm);
+
+    Path model = tmp.resolve("mnt").resolve(r.ref().toString());
+    assertArrayEquals(weights, Files.readAllBytes(model.resolve("weights.bin")));
+    ModelRef unknown = new ModelRef("tracked", Digest.sha256(new byte[] {9}));
+    assertFalse(Files.exists(tmp.resolve("mnt").resolve(unknown.toString())), "a ref the tracker does not know is absent");
+  }
+
+  @Test
+  void anAgentWithNeitherManifestsNorTrackerIsRefusedWithAClearMessage() {
+    AgentConfig config = AgentConfig.of(tmp.resolve("mnt"), tmp.resolve("store"), List.of(), tmp.resolve("agent.sock"));
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> Agent.start(config));
+    assertTrue(e.getMessage().contains("--manifests") && e.getMessage().contains("--tracker"), e.getMessage());
+  }
+
+}
