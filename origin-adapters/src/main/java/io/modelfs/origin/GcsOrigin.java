@@ -37,17 +37,16 @@ final class GcsOrigin implements Origin {
   private final ParallelRanges parts;
 
   GcsOrigin(URI uri, Storage storage, OriginSettings settings) {
-    this.bucket = uri.getHost();
-    this.prefix = Bodies.dirPrefix(uri.getPath() == null ? "" : uri.getPath());
-    this.uri = URI.create("gs://" + bucket + "/" + prefix);
+    BucketPath where = BucketPath.of(uri);
+    this.bucket = where.bucket();
+    this.prefix = where.prefix();
+    this.uri = where.uri();
     this.storage = storage;
     this.parts = new ParallelRanges(settings.partSize(), settings.concurrency());
   }
 
   static GcsOrigin open(URI uri, OriginSettings s) throws OriginException {
-    if (uri.getHost() == null || uri.getHost().isEmpty()) {
-      throw new OriginException.Permanent(uri, "a GCS URI needs a bucket: gs://bucket/prefix/", null);
-    }
+    BucketPath.checkBucket(uri, "GCS");
     StorageOptions.Builder b = StorageOptions.http().setRetrySettings(ServiceOptions.getNoRetrySettings());
     String emulator = System.getenv("STORAGE_EMULATOR_HOST");
     URI endpoint = s.endpoint() != null ? s.endpoint()

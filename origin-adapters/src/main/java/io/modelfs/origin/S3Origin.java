@@ -49,17 +49,16 @@ final class S3Origin implements Origin {
   private final ParallelRanges parts;
 
   S3Origin(URI uri, S3Client s3, OriginSettings settings) {
-    this.bucket = uri.getHost();
-    this.prefix = Bodies.dirPrefix(uri.getPath() == null ? "" : uri.getPath());
-    this.uri = URI.create("s3://" + bucket + "/" + prefix);
+    BucketPath where = BucketPath.of(uri);
+    this.bucket = where.bucket();
+    this.prefix = where.prefix();
+    this.uri = where.uri();
     this.s3 = s3;
     this.parts = new ParallelRanges(settings.partSize(), settings.concurrency());
   }
 
   static S3Origin open(URI uri, OriginSettings settings) throws OriginException {
-    if (uri.getHost() == null || uri.getHost().isEmpty()) {
-      throw new OriginException.Permanent(uri, "an S3 URI needs a bucket: s3://bucket/prefix/", null);
-    }
+    BucketPath.checkBucket(uri, "S3");
     try {
       return new S3Origin(uri, client(uri, settings), settings);
     } catch (SdkException | IllegalArgumentException e) {
