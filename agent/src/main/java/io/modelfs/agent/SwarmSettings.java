@@ -1,5 +1,6 @@
 package io.modelfs.agent;
 
+import io.modelfs.core.HostPort;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -43,24 +44,7 @@ public record SwarmSettings(
 
   /** Parses {@code HOST:PORT} ({@code [v6]:PORT} too); throws IllegalArgumentException naming the text. */
   public static InetSocketAddress hostPort(String text) {
-    int colon = text.lastIndexOf(':');
-    if (colon <= 0 || colon == text.length() - 1) {
-      throw new IllegalArgumentException("'" + text + "' is not HOST:PORT");
-    }
-    String host = text.substring(0, colon);
-    if (host.startsWith("[") && host.endsWith("]")) {
-      host = host.substring(1, host.length() - 1);
-    }
-    int port;
-    try {
-      port = Integer.parseInt(text.substring(colon + 1));
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("'" + text + "': port '" + text.substring(colon + 1) + "' is not a number");
-    }
-    if (port < 0 || port > 65535) {
-      throw new IllegalArgumentException("'" + text + "': port " + port + " is outside 0..65535");
-    }
-    return InetSocketAddress.createUnresolved(host, port);
+    return HostPort.parse(text);
   }
 
   /** Parses {@code id1=HOST:PORT,id2=HOST:PORT}; throws IllegalArgumentException naming the bad entry. */

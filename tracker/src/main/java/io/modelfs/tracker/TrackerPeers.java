@@ -1,5 +1,7 @@
 package io.modelfs.tracker;
 
+import io.modelfs.core.HostPort;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -56,18 +58,18 @@ public record TrackerPeers(List<Peer> peers) {
     for (String item : text.split(",", -1)) {
       String entry = item.trim();
       int eq = entry.indexOf('=');
-      int colon = entry.lastIndexOf(':');
-      if (eq <= 0 || colon < eq + 2 || colon == entry.length() - 1) {
+      if (eq <= 0) {
         throw new IllegalArgumentException(
             "tracker peer '" + entry + "' in '" + text + "' is not ID=HOST:PORT (e.g. t1=10.0.0.1:7300)");
       }
-      int port;
+      InetSocketAddress a;
       try {
-        port = Integer.parseInt(entry.substring(colon + 1));
-      } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("tracker peer '" + entry + "': port '" + entry.substring(colon + 1) + "' is not a number");
+        a = HostPort.parse(entry.substring(eq + 1));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("tracker peer '" + entry + "' in '" + text + "': " + e.getMessage(), e);
       }
-      list.add(new Peer(entry.substring(0, eq), entry.substring(eq + 1, colon), port));
+      // The host as written ([v6] keeps its brackets, so address() can be pasted back).
+      list.add(new Peer(entry.substring(0, eq), entry.substring(eq + 1, entry.lastIndexOf(':')), a.getPort()));
     }
     return new TrackerPeers(list);
   }

@@ -1,5 +1,6 @@
 package io.modelfs.agent.http;
 
+import io.modelfs.core.HostPort;
 import java.net.InetSocketAddress;
 
 /**
@@ -20,21 +21,13 @@ public record HttpAddress(String host, int port) {
 
   /** Parses {@code HOST:PORT}; throws IllegalArgumentException naming the text otherwise. */
   public static HttpAddress parse(String text) {
-    int colon = text == null ? -1 : text.lastIndexOf(':');
-    if (colon <= 0 || colon == text.length() - 1) {
-      throw new IllegalArgumentException("HTTP address '" + text + "' is not HOST:PORT (e.g. 127.0.0.1:7070)");
-    }
-    String host = text.substring(0, colon);
-    if (host.startsWith("[") && host.endsWith("]")) {
-      host = host.substring(1, host.length() - 1);
-    }
-    int port;
+    InetSocketAddress a;
     try {
-      port = Integer.parseInt(text.substring(colon + 1));
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("HTTP address '" + text + "' has no numeric port");
+      a = HostPort.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("HTTP address " + e.getMessage(), e);
     }
-    return new HttpAddress(host, port);
+    return new HttpAddress(a.getHostString(), a.getPort());
   }
 
   public InetSocketAddress socketAddress() {
