@@ -7,7 +7,7 @@
 #   mvn -B -o -f chunk-store/pom.xml test-compile && bench/chunk-store-bench.sh
 #
 # Env: DIR (/var/tmp/modelfs-store-bench) on the disk to measure, MIB (512) data per run,
-# CHUNK_MIB (8), INDEX_CHUNKS (1000000), SECONDS_EACH (5), HEAP (2g).
+# CHUNK_MIB (8), INDEX_CHUNKS (1000000), SECONDS_EACH (5), HEAP (2g), SECTIONS (write,read,layout,index).
 set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 cp_file=$(mktemp)
@@ -24,6 +24,6 @@ cp="$snap/test-classes:$snap/classes:$deps"
 echo "date: $(date -u +%FT%TZ); machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); disk: $(df --output=source "$(dirname "${DIR:-/var/tmp/x}")" | tail -1); load: $(cut -d' ' -f1-3 /proc/loadavg)"
 /usr/bin/time -f "peak RSS %M KiB, %e s wall, %U s user" \
   java -Xmx"${HEAP:-2g}" -Ddir="${DIR:-/var/tmp/modelfs-store-bench}" -Dmib="${MIB:-512}" -DchunkMib="${CHUNK_MIB:-8}" \
-  -DindexChunks="${INDEX_CHUNKS:-1000000}" -Dseconds="${SECONDS_EACH:-5}" \
+  -DindexChunks="${INDEX_CHUNKS:-1000000}" -Dseconds="${SECONDS_EACH:-5}" -Dsections="${SECTIONS:-write,read,layout,index}" \
   -Dlogback.configurationFile="$root/chunk-store/src/test/resources/logback-test.xml" \
   -cp "$cp" io.modelfs.store.StoreBench 2>&1 | grep -vE "^[0-9:.]+ (INFO|WARN)|^\s+at |^\s*\.\.\."

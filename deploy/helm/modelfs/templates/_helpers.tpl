@@ -39,3 +39,21 @@ key model.modelfs.io/sha256-<first 56 hex of the ref's digest>, value the model 
 {{- define "modelfs.modelLabelKey" -}}
 {{- printf "model.modelfs.io/sha256-%s" (substr 0 56 (last (splitList "@sha256:" .))) -}}
 {{- end -}}
+
+{{/*
+A cert-manager csi-driver volume: a per-pod certificate (PKCS#8 key, client and server auth) from
+.Values.tls.issuer, CN .name and DNS SANs .dns (csi-driver expands ${POD_NAME}, ${POD_NAMESPACE}).
+*/}}
+{{- define "modelfs.tlsCsi" -}}
+csi:
+  driver: csi.cert-manager.io
+  readOnly: true
+  volumeAttributes:
+    csi.cert-manager.io/issuer-name: {{ .root.Values.tls.issuer.name }}
+    csi.cert-manager.io/issuer-kind: {{ .root.Values.tls.issuer.kind }}
+    csi.cert-manager.io/common-name: {{ .name | quote }}
+    csi.cert-manager.io/dns-names: {{ .dns | quote }}
+    csi.cert-manager.io/key-encoding: PKCS8
+    csi.cert-manager.io/key-usages: "digital signature,key encipherment,server auth,client auth"
+    csi.cert-manager.io/duration: {{ .root.Values.tls.duration }}
+{{- end -}}

@@ -23,10 +23,17 @@ function duration(ms) {
   return (s / 3600).toFixed(1) + " h";
 }
 
-/** Percent complete by bytes, rounded down so that 100.0% means every chunk is local. */
+/**
+ * Percent complete by bytes, rounded down so that 100.0% means every chunk is local. Nodes seen
+ * only through the tracker report chunks, not bytes: their percent is by chunks.
+ */
 function percent(c) {
   const total = num(c.bytesTotal);
-  if (total === 0) return "100.0%";
+  if (total === 0) {
+    const chunks = num(c.chunksTotal);
+    if (chunks === 0) return "100.0%";
+    return (Math.floor(num(c.chunksLocal) * 1000 / chunks) / 10).toFixed(1) + "%";
+  }
   return (Math.floor(num(c.bytesLocal) * 1000 / total) / 10).toFixed(1) + "%";
 }
 
@@ -45,15 +52,18 @@ function el(tag, attrs, text) {
 }
 
 function renderTraffic(nodes) {
-  const t = { local: 0, peer: 0, origin: 0, localTotal: 0, peerTotal: 0, originTotal: 0 };
+  const t = { local: 0, peer: 0, origin: 0, localTotal: 0, peerTotal: 0, originTotal: 0, up: 0, upTotal: 0, upChunks: 0 };
   for (const n of nodes) {
     const tr = n.traffic || {};
     t.local += num(tr.localBytesPerSecond); t.peer += num(tr.peerBytesPerSecond); t.origin += num(tr.originBytesPerSecond);
     t.localTotal += num(tr.localBytes); t.peerTotal += num(tr.peerBytes); t.originTotal += num(tr.originBytes);
+    t.up += num(tr.uploadedBytesPerSecond); t.upTotal += num(tr.uploadedBytes); t.upChunks += num(tr.uploadedChunks);
   }
   document.getElementById("rate-local").textContent = bytes(t.local) + "/s";
   document.getElementById("rate-peer").textContent = bytes(t.peer) + "/s";
   document.getElementById("rate-origin").textContent = bytes(t.origin) + "/s";
+  document.getElementById("uploaded").textContent =
+    bytes(t.up) + "/s (" + bytes(t.upTotal) + " in " + t.upChunks + " chunks)";
   const delivered = t.localTotal + t.peerTotal + t.originTotal;
   const saved = delivered === 0 ? 0 : 100 * (1 - t.originTotal / delivered);
   document.getElementById("saving").textContent =
@@ -89,11 +99,13 @@ function renderNodes(nodes) {
   body.replaceChildren();
   for (const n of nodes) {
     const tr = el("tr", { "data-node": n.node });
-    tr.append(el("td", {}, n.node));
+    tr.append(el("td", {}, n.node + (n.peerAddress ? " (" + n.peerAddress + (n.zone ? ", " + n.zone : "") + ")" : "")));
     tr.append(el("td", { class: readinessClass(n.readiness) }, n.readiness));
-    tr.append(el("td", {}, bytes(num(n.storedBytes)) + " in " + num(n.storedChunks) + " chunks"));
+    // Nodes seen through the tracker report no store bytes or uptime: show their leases instead.
+    const remote = !!n.peerAddress && num(n.uptimeMillis) === 0;
+    tr.append(el("td", {}, remote ? "–" : bytes(num(n.storedBytes)) + " in " + num(n.storedChunks) + " chunks"));
     tr.append(el("td", {}, String((n.models || []).length)));
-    tr.append(el("td", {}, duration(num(n.uptimeMillis))));
+    tr.append(el("td", {}, remote ? num(n.leasesHeld) + " origin leases" : duration(num(n.uptimeMillis))));
     body.append(tr);
   }
 }
@@ -143,14 +155,28 @@ function heatmap(c) {
   return canvas;
 }
 
+/** The tracker group: leader and term when reachable, the error when not, nothing without one. */
+function renderTracker(t) {
+  const e = document.getElementById("tracker");
+  if (!t) {
+    e.textContent = "tracker: none (this node alone)";
+    e.className = "";
+  } else if (t.reachable) {
+    e.textContent = "tracker: leader " + t.leader + ", term " + t.term + ", " + num(t.activeLeases) + " origin leases";
+    e.className = "ready";
+  } else {
+    e.textContent = "tracker unreachable (" + (t.error || "no answer yet") + "): degraded to origin";
+    e.className = "down";
+  }
+}
+
 async function poll() {
   try {
     const r = await fetch("/api/swarm", { cache: "no-store" });
     if (!r.ok) throw new Error("HTTP " + r.status);
     const swarm = await r.json();
     const nodes = swarm.nodes || [];
-    document.getElementById("tracker").textContent =
-      swarm.tracker ? "tracker: " + swarm.tracker : "tracker: none (this node alone)";
+    renderTracker(swarm.tracker);
     renderTraffic(nodes);
     renderNodes(nodes);
     renderModels(nodes);

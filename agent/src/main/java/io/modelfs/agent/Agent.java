@@ -7,6 +7,7 @@ import io.modelfs.origin.ManifestStore;
 import io.modelfs.origin.Origins;
 import io.modelfs.store.ChunkStore;
 import io.modelfs.store.FileChunkStore;
+import io.modelfs.tracker.TrackerClient;
 import io.modelfs.tracker.TrackerClients;
 import io.modelfs.tracker.TrackerPeers;
 import java.io.IOException;
@@ -29,12 +30,14 @@ public final class Agent implements AutoCloseable {
   private final FuseMount mount;
   private final ControlServer control;
   private final SwarmLink swarm;
+  private final FetchDriver driver;
   private final Telemetry telemetry;
   private final Puller puller;
   private volatile NodeLabels nodeLabels = NodeLabels.disabled();
 
   private Agent(AgentConfig config, ChunkStore store, AgentCatalog catalog, FuseMount mount, ControlServer control,
-      SwarmLink swarm, Telemetry telemetry, Puller puller) {
+      SwarmLink swarm, FetchDriver driver, Telemetry telemetry, Puller puller) {
+    this.driver = driver;
     this.puller = puller;
     this.swarm = swarm;
     this.telemetry = telemetry;
@@ -52,6 +55,19 @@ public final class Agent implements AutoCloseable {
 
   /** Starts everything, joining the swarm as {@code swarmSettings} say; on failure closes what was started and throws. */
   public static Agent start(AgentConfig config, SwarmSettings swarmSettings) throws IOException {
+    return start(config, swarmSettings, SecuritySettings.none());
+  }
+
+  /**
+   * As above, with the control socket's group and the manifest signing key of {@code security};
+   * warns loudly when the node joins a swarm without TLS (the swarm key is then its only guard).
+   */
+  public static Agent start(AgentConfig config, SwarmSettings swarmSettings, SecuritySettings security) throws IOException {
+    if (swarmSettings.enabled() && swarmSettings.tls() == null) {
+      log.warn("SECURITY: the swarm runs without TLS: peers prove only that they hold the swarm key, node ids are"
+          + " not authenticated and chunk traffic (and tracker traffic) is unencrypted; give --tls-cert, --tls-key"
+          + " and --tls-ca to turn mutual TLS on");
+    }
     if (config.manifests().isEmpty() && swarmSettings.trackers().isEmpty()) {
       throw new IllegalArgumentException(
           "the agent needs a manifests location (--manifests URI) or a tracker (--tracker ID=HOST:PORT,...) to find models");
@@ -61,33 +77,43 @@ public final class Agent implements AutoCloseable {
       locations.add(new ManifestStore(Origins.open(uri, config.origins())));
     }
     ChunkStore store = FileChunkStore.open(config.storeConfig());
+    TrackerClient tracker = swarmSettings.trackers().isEmpty() ? null : TrackerClients.connect(trackerPeers(swarmSettings),
+        io.modelfs.tracker.TrackerClientConfig.defaults().withTls(swarmSettings.tls()));
     SwarmLink swarm;
     try {
-      swarm = SwarmLink.start(swarmSettings, config.store(), store);
+      swarm = SwarmLink.start(swarmSettings, config.store(), store, tracker, capacity(config),
+          config.scheduler().uploadSlots());
     } catch (IOException | RuntimeException e) {
+      closeQuietly(tracker);
       closeQuietly(store);
       throw e;
     }
-    AgentCatalog catalog = new AgentCatalog(locations, store, config, swarm);
-    if (!swarmSettings.trackers().isEmpty()) {
-      catalog.useTracker(TrackerClients.connect(trackerPeers(swarmSettings)));
+    // One fetch scheduler per agent, on its own thread; it runs without leases when there is no tracker.
+    FetchDriver driver = new FetchDriver(swarmSettings.nodeId(), config.scheduler(), store, swarm);
+    store.addEvictionListener((digest, size) -> driver.evicted(digest));
+    AgentCatalog catalog = new AgentCatalog(locations, store, config, swarm, driver);
+    catalog.requireSignatures(ManifestTrust.signedBy(security.manifestKey()));
+    if (tracker != null) {
+      catalog.useTracker(tracker);
     }
     Telemetry telemetry = Telemetry.start(config, catalog, store);
+    observe(telemetry, swarm, swarmSettings, tracker);
     FuseMount mount = null;
     ControlServer control = null;
     try {
       mount = FuseMount.mount(config.mount(), catalog, config.mountConfig(), telemetry.fuseListener());
-      Puller puller = new Puller(catalog, store, config.fetchThreads());
+      Puller puller = new Puller(catalog, store);
       control = ControlServer.start(config.control(),
-          telemetry.metered(new AgentControl(catalog, store, puller, config, telemetry::status)));
+          telemetry.metered(new AgentControl(catalog, store, puller, config, telemetry::controlStatus)), security.controlGroup());
       telemetry.serveHttp();
       log.info("agent serving {} (store {}, control {}, http {})", config.mount(), config.store(), config.control(),
           telemetry.httpAddress() == null ? "off" : telemetry.httpAddress());
-      return new Agent(config, store, catalog, mount, control, swarm, telemetry, puller);
+      return new Agent(config, store, catalog, mount, control, swarm, driver, telemetry, puller);
     } catch (IOException | RuntimeException e) {
       closeQuietly(telemetry);
       closeQuietly(control);
       closeQuietly(mount);
+      closeQuietly(driver);
       closeQuietly(swarm);
       catalog.close();
       closeQuietly(store);
@@ -117,6 +143,11 @@ public final class Agent implements AutoCloseable {
     }
   }
 
+  /** What the fetch scheduler did so far (null if it did not answer within a second). */
+  public io.modelfs.schedule.SwarmScheduler.Stats schedulerStats() {
+    return driver.stats();
+  }
+
   /** The bound peer address, or null when the agent runs without a swarm. */
   public java.net.InetSocketAddress peerAddress() {
     return swarm.address();
@@ -139,10 +170,35 @@ public final class Agent implements AutoCloseable {
     closeQuietly(telemetry);
     closeQuietly(control);
     closeQuietly(mount);
+    closeQuietly(driver);
     closeQuietly(swarm);
     catalog.close();
     closeQuietly(store);
     log.info("agent stopped; {} unmounted", config.mount());
+  }
+
+  /** Observability (issue 10): uploads to peers counted, the node named by its swarm id, the swarm view from the tracker. */
+  private static void observe(Telemetry telemetry, SwarmLink swarm, SwarmSettings settings, TrackerClient tracker) {
+    swarm.onUpload((peer, bytes) -> telemetry.metrics().uploaded(bytes));
+    telemetry.metrics().gauge("modelfs.peers.connected", "Peers connected now", swarm, s -> s.connected().size());
+    if (settings.enabled() || tracker != null) {
+      telemetry.nodeId(settings.nodeId());
+    }
+    if (tracker != null) {
+      telemetry.useTracker(tracker, trackerPeers(settings).toString());
+    }
+  }
+
+  /** The store's capacity as the tracker records it: the budget, or the size of its disk. */
+  private static long capacity(AgentConfig config) throws IOException {
+    if (config.storeBudget() != io.modelfs.store.StoreConfig.UNLIMITED) {
+      return config.storeBudget();
+    }
+    java.nio.file.Path dir = config.store();
+    while (dir != null && !java.nio.file.Files.exists(dir)) {
+      dir = dir.getParent();
+    }
+    return dir == null ? 0 : java.nio.file.Files.getFileStore(dir).getTotalSpace();
   }
 
   private static TrackerPeers trackerPeers(SwarmSettings s) {

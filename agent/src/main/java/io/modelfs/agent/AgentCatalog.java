@@ -1,6 +1,7 @@
 package io.modelfs.agent;
 
 import io.modelfs.agent.metrics.FetchMetrics;
+import io.modelfs.core.ManifestTrustException;
 import io.modelfs.core.ModelRef;
 import io.modelfs.fuse.ModelCatalog;
 import io.modelfs.fuse.ModelContent;
@@ -33,22 +34,21 @@ final class AgentCatalog implements ModelCatalog {
   private final ChunkStore store;
   private final AgentConfig config;
   private final SwarmLink swarm;
+  private final FetchDriver driver;
   private final ConcurrentMap<String, Origin> origins = ModelLoader.newOriginCache();
   private final Map<ModelRef, StoredModel> open = new ConcurrentHashMap<>();
   private volatile TrackerManifests tracker;
+  private volatile ManifestTrust trust = ManifestTrust.ANY;
   private volatile TrackerClient trackerClient;
   private volatile FetchMetrics metrics = FetchMetrics.NONE;
 
-  AgentCatalog(List<ManifestStore> locations, ChunkStore store, AgentConfig config) {
-    this(locations, store, config, SwarmLink.NONE);
-  }
-
-  /** As above, fetching from and announcing to the swarm through {@code swarm}. */
-  AgentCatalog(List<ManifestStore> locations, ChunkStore store, AgentConfig config, SwarmLink swarm) {
+  /** Opens models into {@code driver}, which fetches their chunks, announcing them through {@code swarm}. */
+  AgentCatalog(List<ManifestStore> locations, ChunkStore store, AgentConfig config, SwarmLink swarm, FetchDriver driver) {
     this.locations = List.copyOf(locations);
     this.store = store;
     this.config = config;
     this.swarm = swarm;
+    this.driver = driver;
   }
 
   @Override
@@ -67,6 +67,7 @@ final class AgentCatalog implements ModelCatalog {
         Optional<TrackerManifests.Found> found = t.find(ref);
         if (found.isPresent()) {
           TrackerManifests.Found f = found.get();
+          trusted(ref, null, "the tracker"); // the tracker keeps no signatures: the .sig comes from a location
           return Optional.of(opened(new ManifestStore.Found(ref, f.manifest(), f.sources()), "the tracker"));
         }
       } catch (TrackerException e) {
@@ -76,10 +77,63 @@ final class AgentCatalog implements ModelCatalog {
     for (ManifestStore location : locations) {
       Optional<ManifestStore.Found> found = location.find(ref);
       if (found.isPresent()) {
-        return Optional.of(opened(found.get(), location.location().uri().toString()));
+        String where = location.location().uri().toString();
+        trusted(ref, trust.requiresSignature() ? location.signature(ref).orElse(null) : null, where);
+        return Optional.of(opened(found.get(), where));
       }
     }
     return Optional.empty();
+  }
+
+  /**
+   * The ref the tracker's {@code NAME[:TAG]} points at now; empty without a tracker or if it
+   * knows no such name. Throws an IOException naming the name when the tracker cannot be asked
+   * or refuses the name.
+   */
+  @Override
+  public Optional<ModelRef> resolveName(String nameTag) throws IOException {
+    TrackerManifests t = tracker;
+    if (t == null) {
+      return Optional.empty();
+    }
+    try {
+      return t.resolve(nameTag);
+    } catch (TrackerException e) {
+      throw new IOException("the tracker could not resolve '" + nameTag + "': " + e.getMessage(), e);
+    }
+  }
+
+  /** True if names ({@code NAME:TAG}) can be resolved: the agent has a tracker. */
+  boolean resolvesNames() {
+    return tracker != null;
+  }
+
+  /**
+   * Checks the signature of a manifest found at {@code where} ({@code signature}: its .sig bytes,
+   * null if it came without one; a tracker's manifest may have its .sig in a manifests location).
+   * A refused model is not opened: the error names the ref and why, for the mount's log and pull.
+   */
+  private void trusted(ModelRef ref, byte[] signature, String where) throws IOException {
+    if (!trust.requiresSignature()) {
+      return;
+    }
+    byte[] sig = signature;
+    String from = where;
+    for (int i = 0; sig == null && i < locations.size(); i++) {
+      sig = locations.get(i).signature(ref).orElse(null);
+      from = locations.get(i).location().uri().toString();
+    }
+    try {
+      trust.check(ref, sig, sig == null ? where + (locations.isEmpty() ? "" : " or the manifests locations") : from);
+    } catch (ManifestTrustException e) {
+      log.warn("refusing model {}: {}", ref, e.getMessage());
+      throw e;
+    }
+  }
+
+  /** Opens only manifests this trust accepts; set once, at wiring. */
+  void requireSignatures(ManifestTrust trust) {
+    this.trust = trust;
   }
 
   /**
@@ -91,13 +145,19 @@ final class AgentCatalog implements ModelCatalog {
     this.tracker = new TrackerManifests(client);
   }
 
-  private StoredModel opened(ManifestStore.Found f, String from) {
+  private synchronized StoredModel opened(ManifestStore.Found f, String from) {
     ModelRef ref = f.ref();
+    StoredModel known = open.get(ref);
+    if (known != null) {
+      return known;
+    }
     ModelLoader loader = new ModelLoader(store, f.sources(), f.manifest().chunkSize(), config.originAttempts(), origins,
         config.origins());
     loader.useMetrics(metrics);
-    loader.usePeers(swarm.opened(ref, f.manifest(), store));
-    StoredModel fresh = new StoredModel(ref, f.manifest(), store, loader, config.readTimeout());
+    ModelChunks chunks = new ModelChunks(ref, f.manifest());
+    swarm.opened(chunks, store);
+    driver.open(chunks, loader);
+    StoredModel fresh = new StoredModel(chunks, store, driver, metrics, config.readTimeout());
     StoredModel raced = open.putIfAbsent(ref, fresh);
     if (raced == null) {
       log.info("model {} opened from {}: {} files, {} chunks", ref, from,
@@ -109,6 +169,7 @@ final class AgentCatalog implements ModelCatalog {
   /** Where the loaders of models opened from now on record fetches; set once, at wiring. */
   void useMetrics(FetchMetrics metrics) {
     this.metrics = metrics;
+    driver.useMetrics(metrics);
   }
 
   List<ModelRef> openRefs() {

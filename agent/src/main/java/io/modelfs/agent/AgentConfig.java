@@ -3,6 +3,7 @@ package io.modelfs.agent;
 import io.modelfs.agent.http.HttpAddress;
 import io.modelfs.fuse.MountConfig;
 import io.modelfs.origin.OriginConfig;
+import io.modelfs.schedule.SchedulerConfig;
 import io.modelfs.store.StoreConfig;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,6 +26,9 @@ import java.util.List;
  * @param http where /metrics, /healthz, /readyz, /api and the dashboard are served; null: not at all
  * @param storeBudget most bytes of chunks the store keeps before evicting ({@link StoreConfig#UNLIMITED}: no budget)
  * @param storeMinFree free space the store keeps on its disk, evicting when it runs below
+ * @param scheduler the fetch scheduler's settings: concurrent downloads (per node, per peer), origin
+ *     fetches per node, download and upload caps, stall and lease waits, endgame (the swarm-wide
+ *     origin cap is the tracker's lease policy)
  */
 public record AgentConfig(
     Path mount,
@@ -40,13 +44,15 @@ public record AgentConfig(
     OriginConfig origins,
     HttpAddress http,
     long storeBudget,
-    long storeMinFree) {
+    long storeMinFree,
+    SchedulerConfig scheduler) {
 
   public static final Path DEFAULT_CONTROL = Path.of("/run/modelfs/agent.sock");
 
   public AgentConfig {
     manifests = List.copyOf(manifests);
     origins = origins == null ? OriginConfig.defaults() : origins;
+    scheduler = scheduler == null ? SchedulerConfig.defaults() : scheduler;
     if (fetchThreads < 1 || readaheadChunks < 0 || originAttempts < 1) {
       throw new IllegalArgumentException("fetch threads and origin attempts must be at least 1, readahead at least 0");
     }
@@ -59,38 +65,38 @@ public record AgentConfig(
   public static AgentConfig of(Path mount, Path store, List<String> manifests, Path control) {
     return new AgentConfig(mount, store, manifests, control, Duration.ofMinutes(3), 8,
         MountConfig.DEFAULT_READAHEAD_CHUNKS, 4, MountConfig.DEFAULT_KERNEL_READAHEAD_KB, true,
-        OriginConfig.defaults(), null, StoreConfig.UNLIMITED, StoreConfig.DEFAULT_MIN_FREE_BYTES);
+        OriginConfig.defaults(), null, StoreConfig.UNLIMITED, StoreConfig.DEFAULT_MIN_FREE_BYTES, SchedulerConfig.defaults());
   }
 
   /** Serves HTTP (metrics, health, API, dashboard) at {@code http}; null serves none (the default here; the CLI's is 127.0.0.1:7070). */
   public AgentConfig withHttp(HttpAddress http) {
     return new AgentConfig(mount, store, manifests, control, readTimeout, fetchThreads, readaheadChunks, originAttempts,
-        kernelReadaheadKb, formatPrefetch, origins, http, storeBudget, storeMinFree);
+        kernelReadaheadKb, formatPrefetch, origins, http, storeBudget, storeMinFree, scheduler);
   }
 
   public AgentConfig withReadTimeout(Duration readTimeout) {
     return new AgentConfig(mount, store, manifests, control, readTimeout, fetchThreads, readaheadChunks, originAttempts,
-        kernelReadaheadKb, formatPrefetch, origins, http, storeBudget, storeMinFree);
+        kernelReadaheadKb, formatPrefetch, origins, http, storeBudget, storeMinFree, scheduler);
   }
 
   public AgentConfig withFetchThreads(int fetchThreads) {
     return new AgentConfig(mount, store, manifests, control, readTimeout, fetchThreads, readaheadChunks, originAttempts,
-        kernelReadaheadKb, formatPrefetch, origins, http, storeBudget, storeMinFree);
+        kernelReadaheadKb, formatPrefetch, origins, http, storeBudget, storeMinFree, scheduler);
   }
 
   public AgentConfig withReadaheadChunks(int readaheadChunks) {
     return new AgentConfig(mount, store, manifests, control, readTimeout, fetchThreads, readaheadChunks, originAttempts,
-        kernelReadaheadKb, formatPrefetch, origins, http, storeBudget, storeMinFree);
+        kernelReadaheadKb, formatPrefetch, origins, http, storeBudget, storeMinFree, scheduler);
   }
 
   public AgentConfig withKernelReadaheadKb(int kernelReadaheadKb) {
     return new AgentConfig(mount, store, manifests, control, readTimeout, fetchThreads, readaheadChunks, originAttempts,
-        kernelReadaheadKb, formatPrefetch, origins, http, storeBudget, storeMinFree);
+        kernelReadaheadKb, formatPrefetch, origins, http, storeBudget, storeMinFree, scheduler);
   }
 
   public AgentConfig withFormatPrefetch(boolean formatPrefetch) {
     return new AgentConfig(mount, store, manifests, control, readTimeout, fetchThreads, readaheadChunks, originAttempts,
-        kernelReadaheadKb, formatPrefetch, origins, http, storeBudget, storeMinFree);
+        kernelReadaheadKb, formatPrefetch, origins, http, storeBudget, storeMinFree, scheduler);
   }
 
   /** The mount's settings: the module's defaults with this agent's readahead and prefetch. */
@@ -103,23 +109,35 @@ public record AgentConfig(
 
   public AgentConfig withOriginAttempts(int originAttempts) {
     return new AgentConfig(mount, store, manifests, control, readTimeout, fetchThreads, readaheadChunks, originAttempts,
-        kernelReadaheadKb, formatPrefetch, origins, http, storeBudget, storeMinFree);
+        kernelReadaheadKb, formatPrefetch, origins, http, storeBudget, storeMinFree, scheduler);
   }
 
   /** Origin settings per prefix, from the agent's {@code --config} file. */
   public AgentConfig withOrigins(OriginConfig origins) {
     return new AgentConfig(mount, store, manifests, control, readTimeout, fetchThreads, readaheadChunks, originAttempts,
-        kernelReadaheadKb, formatPrefetch, origins, http, storeBudget, storeMinFree);
+        kernelReadaheadKb, formatPrefetch, origins, http, storeBudget, storeMinFree, scheduler);
   }
 
   /** The chunk store's budget and free-space reserve. */
   public AgentConfig withStoreLimits(long storeBudget, long storeMinFree) {
     return new AgentConfig(mount, store, manifests, control, readTimeout, fetchThreads, readaheadChunks, originAttempts,
-        kernelReadaheadKb, formatPrefetch, origins, http, storeBudget, storeMinFree);
+        kernelReadaheadKb, formatPrefetch, origins, http, storeBudget, storeMinFree, scheduler);
   }
 
-  /** The chunk store's settings. */
+  /** The fetch scheduler's settings (see {@link SchedulerConfig}). */
+  public AgentConfig withScheduler(SchedulerConfig scheduler) {
+    return new AgentConfig(mount, store, manifests, control, readTimeout, fetchThreads, readaheadChunks, originAttempts,
+        kernelReadaheadKb, formatPrefetch, origins, http, storeBudget, storeMinFree, scheduler);
+  }
+
+  /**
+   * The chunk store's settings. Its fetch threads carry the scheduler's downloads (a peer fetch
+   * blocks one while the bytes stream in), and a fetch the scheduler cancelled keeps its thread
+   * until its next bytes arrive; so there are twice as many as the scheduler runs at once, and a
+   * new fetch never queues behind cancelled ones (its stall clock already runs).
+   */
   public StoreConfig storeConfig() {
-    return StoreConfig.at(store).withFetchThreads(fetchThreads).withBudgetBytes(storeBudget).withMinFreeBytes(storeMinFree);
+    return StoreConfig.at(store).withFetchThreads(Math.max(fetchThreads, 2 * scheduler.maxDownloads()))
+        .withBudgetBytes(storeBudget).withMinFreeBytes(storeMinFree);
   }
 }

@@ -43,7 +43,7 @@ final class AgentControl implements ControlService {
   @Override
   public void handle(ControlRequest request, Responder out) throws IOException {
     switch (request.getCommandCase()) {
-      case PULL -> pull(ModelRef.parse(request.getPull().getRef()), request.getPull().getPin(), out);
+      case PULL -> pull(refOf(request.getPull().getRef()), request.getPull().getPin(), out);
       case STATUS -> out.send(ControlResponse.newBuilder().setStatus(status()).build());
       case STORE_LIST, GC, VERIFY, UNPIN -> out.send(new StoreControl(catalog, store, config.store()).handle(request));
       default -> throw new IOException("unknown control command " + request.getCommandCase()
@@ -51,7 +51,35 @@ final class AgentControl implements ControlService {
     }
   }
 
+  /**
+   * {@code name@sha256:<hex>} as it is, or {@code NAME[:TAG]} resolved through the tracker
+   * (tag "latest" when none); an IOException naming the text when it is neither.
+   */
+  private ModelRef refOf(String text) throws IOException {
+    if (text.contains("@")) {
+      try {
+        return ModelRef.parse(text);
+      } catch (IllegalArgumentException e) {
+        throw new IOException("'" + text + "' is not a model ref (name@sha256:<64 hex>): " + e.getMessage());
+      }
+    }
+    if (!catalog.resolvesNames()) {
+      throw new IOException("'" + text + "' is a name, not a ref (name@sha256:<hex>); names resolve only through a"
+          + " tracker, and this agent runs without --tracker");
+    }
+    ModelRef ref = catalog.resolveName(text).orElseThrow(() -> new IOException(
+        "the tracker knows no model named '" + text + "' (publish it with 'modelfs import ... --tracker')"));
+    log.info("pull: '{}' resolves to {}", text, ref);
+    return ref;
+  }
+
   private void pull(ModelRef ref, boolean pin, Responder out) throws IOException {
+    try (var mdc = org.slf4j.MDC.putCloseable("model", ref.toString())) { // on this pull's log lines (issue 10)
+      pullLogged(ref, pin, out);
+    }
+  }
+
+  private void pullLogged(ModelRef ref, boolean pin, Responder out) throws IOException {
     long start = System.nanoTime();
     StoredModel model = puller.resolve(ref);
     Puller.Progress progress = Puller.progressOf(model);
@@ -79,8 +107,8 @@ final class AgentControl implements ControlService {
       }
     }
     PullProgress last = snapshot(ref, progress, start);
-    log.info("pull of {} done: {} bytes, {} already local, {} ms", ref, last.getBytesDone(), last.getBytesLocal(),
-        last.getElapsedMillis());
+    log.info("pull of {} done: {} bytes ({} already local, {} from peers, {} from the origin) in {} ms", ref,
+        last.getBytesDone(), last.getBytesLocal(), last.getBytesPeer(), last.getBytesOrigin(), last.getElapsedMillis());
     out.send(ControlResponse.newBuilder().setDone(last).build());
   }
 
@@ -92,6 +120,8 @@ final class AgentControl implements ControlService {
         .setBytesDone(p.bytesDone.get())
         .setBytesTotal(p.bytesTotal)
         .setBytesLocal(p.bytesLocal.get())
+        .setBytesPeer(p.bytesPeer.get())
+        .setBytesOrigin(p.bytesOrigin.get())
         .setElapsedMillis((System.nanoTime() - startNanos) / 1_000_000)
         .build();
   }

@@ -13,22 +13,22 @@ import io.modelfs.origin.Origins;
 import io.modelfs.store.ChunkStore;
 import java.io.IOException;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Makes chunks of a model local: the store if it has them, else the model's origins in the
- * order its sources list them, through the store's single-flight, verify-on-write
- * {@link ChunkStore#ensure}. Retries transient origin failures with backoff, a bounded number
- * of times, and moves to the next binding on a failure that will not pass.
+ * A model's origin binding: loads a chunk from the model's origins, in the order its sources
+ * list them, through the store's single-flight, verify-on-write {@link ChunkStore#ensure}.
+ * Retries transient origin failures with backoff a bounded number of times and moves to the
+ * next binding on a failure that will not pass; the scheduler's driver calls it for
+ * {@code fetchFromOrigin}. Thread-safe; never blocks the caller.
  */
 final class ModelLoader {
   private static final Logger log = LoggerFactory.getLogger(ModelLoader.class);
@@ -39,7 +39,6 @@ final class ModelLoader {
   private final int attempts;
   private final ConcurrentMap<String, Origin> origins;
   private final OriginConfig originConfig;
-  private volatile ModelPeers peers = ModelPeers.NONE;
   private volatile FetchMetrics metrics = FetchMetrics.NONE;
 
   ModelLoader(ChunkStore store, Sources sources, int chunkSize, int attempts, ConcurrentMap<String, Origin> origins) {
@@ -57,74 +56,48 @@ final class ModelLoader {
     this.origins = origins;
   }
 
-  /** Starts one load attempt at {@code priority} from the first binding that holds the file. */
-  CompletableFuture<Void> start(FileEntry file, int chunk, ChunkStore.Priority priority) {
-    return attempt(file, chunk, priority, 0);
-  }
-
   /**
-   * Blocks until the chunk is local, retrying as the class says, for at most {@code timeout};
-   * throws an IOException naming the file, the chunk and the cause. Returns true if the chunk
-   * was local already, false if it had to be fetched.
+   * Loads chunk {@code chunk} of {@code file} from the origin: up to {@code attempts} tries per
+   * binding, with backoff, stopping early once {@code cancelled} says so. Completes when the chunk
+   * is stored and verified, or exceptionally with an IOException naming file, chunk and cause.
    */
-  boolean await(FileEntry file, int chunk, ChunkStore.Priority priority, Duration timeout) throws IOException {
-    ChunkRef ref = file.chunk(chunk, chunkSize);
-    if (store.contains(ref.digest())) {
-      return true;
-    }
-    long deadline = System.nanoTime() + timeout.toNanos();
+  CompletableFuture<Void> fromOrigin(FileEntry file, int chunk, ChunkStore.Priority priority, BooleanSupplier cancelled) {
     List<Sources.Binding> bindings = bindingsFor(file);
     if (bindings.isEmpty()) {
-      throw new IOException("no source holds '" + file.path() + "': the model's sources list none; re-import it");
+      return CompletableFuture.failedFuture(
+          new IOException("no source holds '" + file.path() + "': the model's sources list none; re-import it"));
     }
-    Throwable last = null;
-    for (int i = 0; i < attempts * bindings.size(); i++) {
-      long left = deadline - System.nanoTime();
-      if (left <= 0) {
-        break;
-      }
-      try {
-        attempt(file, chunk, priority, i).get(left, TimeUnit.NANOSECONDS);
-        return false;
-      } catch (ExecutionException e) {
-        last = e.getCause();
-        boolean retryable = !(last instanceof OriginException oe) || oe.retryable();
-        log.warn("chunk {} of '{}' (bytes at {}) from {}: {}{}", chunk, file.path(), (long) chunk * chunkSize,
-            bindings.get(i % bindings.size()).uri(), last.getMessage(), retryable ? "; retrying" : "");
-        if (!retryable && bindings.size() == 1) {
-          break;
-        }
-        sleep(Math.min(2000, 100L << Math.min(i, 5)));
-      } catch (TimeoutException e) {
-        last = e;
-        break;
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IOException("interrupted waiting for chunk " + chunk + " of '" + file.path() + "'", e);
-      }
-    }
-    String cause = last == null || last instanceof TimeoutException
-        ? "timed out after " + timeout.toSeconds() + " s"
-        : last.getMessage();
-    throw new IOException("chunk " + chunk + " of '" + file.path() + "' (offset " + (long) chunk * chunkSize
-        + ") could not be fetched: " + cause, last);
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    attempt(file, chunk, priority, cancelled, bindings, 0, done);
+    return done;
   }
 
-  /**
-   * One attempt: peers that announced the chunk first (the swarm's interim policy, see
-   * {@link ModelPeers}), the origin if no peer has it or the peers fail; a verified chunk is
-   * announced to the peers.
-   */
-  private CompletableFuture<Void> attempt(FileEntry file, int chunk, ChunkStore.Priority priority, int attempt) {
-    ModelPeers p = peers;
-    CompletableFuture<Void> viaPeers = p.fetch(store, file, chunk, file.chunk(chunk, chunkSize), priority, metrics);
-    CompletableFuture<Void> loaded = viaPeers == null
-        ? originAttempt(file, chunk, priority, attempt)
-        : viaPeers.exceptionallyCompose(e -> {
-          log.info("chunk {} of '{}' from peers failed ({}); trying the origin", chunk, file.path(), e.getMessage());
-          return originAttempt(file, chunk, priority, attempt);
-        });
-    return loaded.thenRun(() -> p.verified(file, chunk));
+  private void attempt(FileEntry file, int chunk, ChunkStore.Priority priority, BooleanSupplier cancelled,
+      List<Sources.Binding> bindings, int i, CompletableFuture<Void> done) {
+    Sources.Binding binding = bindings.get(i % bindings.size());
+    originAttempt(file, chunk, priority, binding, cancelled).whenComplete((ok, e) -> {
+      if (e == null) {
+        done.complete(null);
+        return;
+      }
+      Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+      if (cause instanceof Cancellable.CancelledException cancelledByScheduler) {
+        done.completeExceptionally(cancelledByScheduler);
+        return;
+      }
+      boolean retryable = !(cause instanceof OriginException oe) || oe.retryable();
+      boolean more = i + 1 < attempts * bindings.size() && (retryable || bindings.size() > 1) && !cancelled.getAsBoolean();
+      log.warn("chunk {} of '{}' (bytes at {}) from {}: {}{}", chunk, file.path(), (long) chunk * chunkSize,
+          binding.uri(), cause.getMessage(), more ? "; retrying" : "");
+      if (!more) {
+        done.completeExceptionally(new IOException("chunk " + chunk + " of '" + file.path() + "' (offset "
+            + (long) chunk * chunkSize + ") could not be fetched from the origin: " + cause.getMessage(), cause));
+        return;
+      }
+      long backoff = Math.min(2000, 100L << Math.min(i, 5));
+      CompletableFuture.delayedExecutor(backoff, TimeUnit.MILLISECONDS)
+          .execute(() -> attempt(file, chunk, priority, cancelled, bindings, i + 1, done));
+    });
   }
 
   /** Sets where fetches are recorded (the agent's metrics); until called, nowhere. */
@@ -136,23 +109,14 @@ final class ModelLoader {
     return metrics;
   }
 
-  /** Sets the model's swarm view; until called (and without a swarm) chunks come from the origin only. */
-  void usePeers(ModelPeers peers) {
-    this.peers = peers;
-  }
-
-  private CompletableFuture<Void> originAttempt(FileEntry file, int chunk, ChunkStore.Priority priority, int attempt) {
+  private CompletableFuture<Void> originAttempt(FileEntry file, int chunk, ChunkStore.Priority priority,
+      Sources.Binding binding, BooleanSupplier cancelled) {
     ChunkRef ref = file.chunk(chunk, chunkSize);
-    List<Sources.Binding> bindings = bindingsFor(file);
-    if (bindings.isEmpty()) {
-      return CompletableFuture.failedFuture(new IOException("no source holds '" + file.path() + "'"));
-    }
-    Sources.Binding binding = bindings.get(attempt % bindings.size());
     String version = binding.versions().get(file.path());
     long offset = (long) chunk * chunkSize;
     return MeteredLoads.ensure(store, ref, priority, "origin " + binding.uri(), Source.ORIGIN,
-        (c, sink) -> origin(binding.uri()).read(file.path(), version, offset, c.size(), sink), metrics,
-        Clock.systemUTC());
+        (c, sink) -> origin(binding.uri()).read(file.path(), version, offset, c.size(), Cancellable.sink(sink, cancelled)),
+        metrics, Clock.systemUTC());
   }
 
   private List<Sources.Binding> bindingsFor(FileEntry file) {
@@ -170,15 +134,6 @@ final class ModelLoader {
       }
     }
     return o;
-  }
-
-  private static void sleep(long millis) throws IOException {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted", e);
-    }
   }
 
   static ConcurrentMap<String, Origin> newOriginCache() {

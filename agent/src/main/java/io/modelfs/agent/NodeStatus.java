@@ -31,7 +31,7 @@ final class NodeStatus {
   private final Readiness readiness;
   private final Clock clock;
   private final long startedMillis;
-  private final String node;
+  private volatile String node;
 
   NodeStatus(AgentCatalog catalog, ChunkStore store, AgentConfig config, AgentMetrics metrics, Readiness readiness,
       Clock clock) {
@@ -43,6 +43,11 @@ final class NodeStatus {
     this.clock = clock;
     this.startedMillis = clock.millis();
     this.node = hostName();
+  }
+
+  /** Names this node by its swarm id (the host name until then). */
+  void nodeId(String id) {
+    this.node = id;
   }
 
   AgentStatus snapshot() {

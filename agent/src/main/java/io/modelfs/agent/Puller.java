@@ -1,24 +1,24 @@
 package io.modelfs.agent;
 
+import io.modelfs.agent.metrics.Source;
 import io.modelfs.core.Digest;
-import io.modelfs.core.FileEntry;
 import io.modelfs.core.ModelRef;
 import io.modelfs.store.ChunkStore;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 
 /**
- * {@code modelfs pull}: makes every chunk of a model local at background priority, a bounded
- * number at a time, sharing loads with readers through the store's single-flight. Succeeds only
- * when every chunk is local and verified.
+ * {@code modelfs pull}: makes every chunk of a model local at background priority through the
+ * node's fetch scheduler, sharing loads with readers. Succeeds only when every chunk is local
+ * and verified.
  */
 final class Puller {
 
@@ -29,6 +29,8 @@ final class Puller {
     final AtomicLong chunksDone = new AtomicLong();
     final AtomicLong bytesDone = new AtomicLong();
     final AtomicLong bytesLocal = new AtomicLong();
+    final AtomicLong bytesPeer = new AtomicLong();
+    final AtomicLong bytesOrigin = new AtomicLong();
 
     Progress(long chunksTotal, long bytesTotal) {
       this.chunksTotal = chunksTotal;
@@ -38,12 +40,10 @@ final class Puller {
 
   private final AgentCatalog catalog;
   private final ChunkStore store;
-  private final int parallelism;
 
-  Puller(AgentCatalog catalog, ChunkStore store, int parallelism) {
+  Puller(AgentCatalog catalog, ChunkStore store) {
     this.catalog = catalog;
     this.store = store;
-    this.parallelism = parallelism;
   }
 
   /** Resolves the ref; throws if no manifest location has it. */
@@ -85,51 +85,75 @@ final class Puller {
     }
   }
 
+  /**
+   * Wants every missing chunk at once (the scheduler's {@code wantAll} at PREFETCH: rarest first,
+   * sharing loads with readers) and waits. Fails when a chunk failed for good (after the others
+   * finished or stalled), or when no chunk arrived for the read timeout: a pull never hangs.
+   */
   private void pullPinned(StoredModel model, Progress progress) throws IOException {
-    int chunkSize = model.manifest().chunkSize();
-    ExecutorService pool = Executors.newFixedThreadPool(parallelism, r -> {
-      Thread t = new Thread(r, "pull-" + model.ref().name());
-      t.setDaemon(true);
-      return t;
-    });
-    try {
-      List<Future<?>> tasks = new ArrayList<>();
-      for (FileEntry file : model.manifest().files()) {
-        for (int i = 0; i < file.chunks().size(); i++) {
-          int chunk = i;
-          long size = file.chunk(i, chunkSize).size();
-          tasks.add(pool.submit(() -> {
-            if (store.contains(file.chunks().get(chunk))) {
-              progress.bytesLocal.addAndGet(size);
-            } else {
-              model.pull(file, chunk);
-            }
-            progress.bytesDone.addAndGet(size);
-            progress.chunksDone.incrementAndGet();
-            return null;
-          }));
-        }
+    ModelChunks chunks = model.chunks();
+    Map<Integer, CompletableFuture<FetchDriver.From>> wanted = model.pullAll();
+    // Waited for are the counting stages, so every chunk is counted once the pull returns.
+    Map<Integer, CompletableFuture<FetchDriver.From>> missing = new java.util.LinkedHashMap<>();
+    for (int i = 0; i < chunks.count(); i++) {
+      long size = chunks.chunk(i).size();
+      CompletableFuture<FetchDriver.From> f = wanted.get(i);
+      if (f == null) {
+        progress.bytesLocal.addAndGet(size);
+        progress.bytesDone.addAndGet(size);
+        progress.chunksDone.incrementAndGet();
+        continue;
       }
-      IOException first = null;
-      for (Future<?> t : tasks) {
-        try {
-          t.get();
-        } catch (ExecutionException e) {
-          if (first == null) {
-            first = e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
-          }
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new IOException("pull of " + model.ref() + " interrupted", e);
-        }
+      missing.put(i, f.thenApply(from -> {
+        Source s = from.source();
+        (s == Source.LOCAL ? progress.bytesLocal : s == Source.PEER ? progress.bytesPeer : progress.bytesOrigin)
+            .addAndGet(size);
+        progress.bytesDone.addAndGet(size);
+        progress.chunksDone.incrementAndGet();
+        return from;
+      }));
+    }
+    awaitAll(model, missing);
+    List<Digest> digests = StoreOperations.digestsOf(model.manifest());
+    completed.forEach(l -> l.accept(model.ref(), digests));
+  }
+
+  private static void awaitAll(StoredModel model, Map<Integer, CompletableFuture<FetchDriver.From>> missing)
+      throws IOException {
+    long quiet = model.readTimeout().toNanos();
+    long lastDone = -1;
+    long lastProgress = System.nanoTime();
+    while (true) {
+      long done = missing.values().stream().filter(CompletableFuture::isDone).count();
+      if (done == missing.size()) {
+        break;
       }
-      if (first != null) {
-        throw first;
+      if (done != lastDone) {
+        lastDone = done;
+        lastProgress = System.nanoTime();
+      } else if (System.nanoTime() - lastProgress > quiet) {
+        int first = missing.entrySet().stream().filter(e -> !e.getValue().isDone()).findFirst().orElseThrow().getKey();
+        throw new IOException("pull of " + model.ref() + ": no chunk arrived for " + model.readTimeout().toSeconds()
+            + " s; " + (missing.size() - done) + " chunks still missing, e.g. chunk " + model.chunks().chunkInFile(first)
+            + " of '" + model.chunks().file(first).path() + "'");
       }
-      List<Digest> chunks = StoreOperations.digestsOf(model.manifest());
-      completed.forEach(l -> l.accept(model.ref(), chunks));
-    } finally {
-      pool.shutdownNow();
+      try {
+        CompletableFuture.anyOf(missing.values().stream().filter(f -> !f.isDone()).toArray(CompletableFuture[]::new))
+            .get(200, TimeUnit.MILLISECONDS);
+      } catch (TimeoutException | ExecutionException e) {
+        // progress is checked above; failures are collected below
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("pull of " + model.ref() + " interrupted", e);
+      }
+    }
+    for (CompletableFuture<FetchDriver.From> f : missing.values()) {
+      try {
+        f.join();
+      } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
+        Throwable cause = e.getCause() == null ? e : e.getCause();
+        throw cause instanceof IOException io ? io : new IOException("pull of " + model.ref() + ": " + cause, cause);
+      }
     }
   }
 }

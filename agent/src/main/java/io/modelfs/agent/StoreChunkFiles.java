@@ -6,6 +6,7 @@ import io.modelfs.store.ChunkStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
  * The chunk store's files as the swarm's upload source. A published chunk is the file
@@ -15,15 +16,25 @@ import java.util.Optional;
 final class StoreChunkFiles implements ChunkSource {
   private final Path chunks;
   private final ChunkStore store;
+  private volatile Predicate<Digest> served = d -> true;
 
   StoreChunkFiles(Path storeRoot, ChunkStore store) {
     this.chunks = storeRoot.resolve("chunks");
     this.store = store;
   }
 
+  /**
+   * Serves only chunks for which {@code served} is true: chunks of the models this node has
+   * opened (and announces), so a peer cannot read arbitrary digests out of the store. Others are
+   * answered as not held (NOT_FOUND), which tells the asker nothing about the store.
+   */
+  void serveOnly(Predicate<Digest> served) {
+    this.served = served;
+  }
+
   @Override
   public Optional<Path> chunkFile(Digest digest) {
-    if (!store.contains(digest)) {
+    if (!served.test(digest) || !store.contains(digest)) {
       return Optional.empty();
     }
     String hex = digest.hex();

@@ -1,43 +1,55 @@
 package io.modelfs.agent;
 
+import io.modelfs.agent.metrics.FetchMetrics;
 import io.modelfs.core.FileEntry;
 import io.modelfs.core.Manifest;
 import io.modelfs.core.ModelRef;
 import io.modelfs.fuse.ModelContent;
+import io.modelfs.schedule.Need;
 import io.modelfs.store.ChunkStore;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** A model's bytes as the mount sees them: the local store, filled on demand by a {@link ModelLoader}. */
+/**
+ * A model's bytes as the mount sees them: the local store, filled on demand through the node's
+ * {@link FetchDriver} — a blocked read is a FOREGROUND want, readahead a READAHEAD want, a pull a
+ * PREFETCH {@code wantAll}.
+ */
 final class StoredModel implements ModelContent {
   private static final Logger log = LoggerFactory.getLogger(StoredModel.class);
 
-  private final ModelRef ref;
-  private final Manifest manifest;
+  private final ModelChunks chunks;
   private final ChunkStore store;
-  private final ModelLoader loader;
+  private final FetchDriver driver;
+  private final FetchMetrics metrics;
   private final Duration readTimeout;
 
-  StoredModel(ModelRef ref, Manifest manifest, ChunkStore store, ModelLoader loader, Duration readTimeout) {
-    this.ref = ref;
-    this.manifest = manifest;
+  StoredModel(ModelChunks chunks, ChunkStore store, FetchDriver driver, FetchMetrics metrics, Duration readTimeout) {
+    this.chunks = chunks;
     this.store = store;
-    this.loader = loader;
+    this.driver = driver;
+    this.metrics = metrics;
     this.readTimeout = readTimeout;
   }
 
   @Override
   public ModelRef ref() {
-    return ref;
+    return chunks.ref();
   }
 
   @Override
   public Manifest manifest() {
-    return manifest;
+    return chunks.manifest();
+  }
+
+  ModelChunks chunks() {
+    return chunks;
   }
 
   @Override
@@ -45,17 +57,19 @@ final class StoredModel implements ModelContent {
     // Pinned from the wait to the copy, so that eviction cannot take the chunk in between.
     ChunkStore.Pin reading = store.pin(List.of(file.chunks().get(chunk)));
     try {
-      boolean wasLocal;
-      try {
-        wasLocal = loader.await(file, chunk, ChunkStore.Priority.FOREGROUND, readTimeout);
-      } catch (IOException e) {
-        log.error("read of {}/{} at offset {} failed: {}", ref, file.path(),
-            (long) chunk * manifest.chunkSize() + offset, e.getMessage());
-        throw e;
+      boolean wasLocal = store.contains(file.chunks().get(chunk));
+      if (!wasLocal) {
+        try {
+          driver.await(chunks, chunks.index(file, chunk), Need.FOREGROUND, readTimeout);
+        } catch (IOException e) {
+          log.error("read of {}/{} at offset {} failed: {}", ref(), file.path(),
+              (long) chunk * manifest().chunkSize() + offset, e.getMessage());
+          throw e;
+        }
       }
       int n = store.read(file.chunks().get(chunk), offset, dst);
       if (wasLocal) {
-        loader.metrics().servedLocally(n);
+        metrics.servedLocally(n);
       }
       return n;
     } finally {
@@ -66,15 +80,19 @@ final class StoredModel implements ModelContent {
   @Override
   public void prefetch(FileEntry file, int chunk) {
     if (!store.contains(file.chunks().get(chunk))) {
-      loader.start(file, chunk, ChunkStore.Priority.READAHEAD).exceptionally(e -> {
-        log.debug("readahead of chunk {} of {}/{} failed: {}", chunk, ref, file.path(), e.toString());
+      driver.want(chunks, chunks.index(file, chunk), Need.READAHEAD).exceptionally(e -> {
+        log.debug("readahead of chunk {} of {}/{} failed: {}", chunk, ref(), file.path(), e.toString());
         return null;
       });
     }
   }
 
-  /** Waits for a chunk as {@code pull} does: lowest priority, same retries and timeout as reads. */
-  void pull(FileEntry file, int chunk) throws IOException {
-    loader.await(file, chunk, ChunkStore.Priority.PREFETCH, readTimeout);
+  /** Wants every chunk the store lacks, as {@code pull} does (PREFETCH); a future per missing model-wide index. */
+  Map<Integer, CompletableFuture<FetchDriver.From>> pullAll() {
+    return driver.pull(chunks);
+  }
+
+  Duration readTimeout() {
+    return readTimeout;
   }
 }

@@ -3,6 +3,9 @@ package io.modelfs.agent;
 import io.modelfs.agent.control.ControlService;
 import io.modelfs.agent.http.HttpApi;
 import io.modelfs.agent.http.Readiness;
+import io.modelfs.agent.http.SwarmJson;
+import io.modelfs.agent.http.TrackerView;
+import io.modelfs.tracker.TrackerClient;
 import io.modelfs.agent.metrics.AgentMetrics;
 import io.modelfs.core.proto.AgentStatus;
 import io.modelfs.store.ChunkStore;
@@ -21,10 +24,13 @@ final class Telemetry implements AutoCloseable {
   private final Readiness readiness = new Readiness();
   private final MountCheck mountCheck;
   private final NodeStatus status;
+  private final Clock clock;
   private volatile HttpApi http;
+  private volatile TrackerView trackerView;
 
   private Telemetry(AgentConfig config, AgentCatalog catalog, ChunkStore store, Clock clock) {
     this.config = config;
+    this.clock = clock;
     this.metrics = AgentMetrics.start(clock);
     metrics.bindStore(store::stats);
     metrics.gauge("modelfs.models.open", "Models opened (looked up or pulled) since start", catalog,
@@ -38,6 +44,22 @@ final class Telemetry implements AutoCloseable {
   /** Metrics and readiness for an agent whose catalog and store exist; HTTP waits for {@link #serveHttp()}. */
   static Telemetry start(AgentConfig config, AgentCatalog catalog, ChunkStore store) {
     return new Telemetry(config, catalog, store, Clock.systemUTC());
+  }
+
+  /** Names this node by its swarm id in its status and in {@code /api/swarm}. */
+  void nodeId(String id) {
+    status.nodeId(id);
+  }
+
+  /**
+   * Shows the whole swarm through {@code tracker} (the group {@code replicas}) in {@code /api/swarm}
+   * and the dashboard, and makes readiness say "degraded" while it is unreachable. Call once,
+   * before {@link #serveHttp()}; the caller keeps owning the client.
+   */
+  void useTracker(TrackerClient tracker, String replicas) {
+    TrackerView v = TrackerView.start(tracker, replicas, clock);
+    trackerView = v;
+    readiness.register("tracker", v);
   }
 
   /** {@code service} with its requests counted. */
@@ -66,8 +88,29 @@ final class Telemetry implements AutoCloseable {
   void serveHttp() throws IOException {
     if (config.http() != null) {
       http = HttpApi.start(config.http().socketAddress(),
-          new HttpApi.Sources(metrics::scrape, this::status, readiness, () -> null));
+          new HttpApi.Sources(metrics::scrape, () -> SwarmJson.json(status()), readiness, this::swarmJson));
     }
+  }
+
+  /** {@code modelfs status}: this node and, with a tracker, the tracker and every other node it knows. */
+  AgentStatus controlStatus() {
+    AgentStatus self = status();
+    TrackerView v = trackerView;
+    if (v == null) {
+      return self;
+    }
+    SwarmJson.TrackerState t = v.state();
+    AgentStatus.Builder b = self.toBuilder().setTracker(SwarmJson.summary(t));
+    if (t.view() != null) {
+      b.addAllSwarm(SwarmJson.others(t.view(), self.getNode()));
+    }
+    return b.build();
+  }
+
+  /** {@code GET /api/swarm}: this node, and every other one the tracker knows if there is a tracker. */
+  String swarmJson() {
+    TrackerView v = trackerView;
+    return SwarmJson.render(status(), v == null ? null : v.state());
   }
 
   /** The bound HTTP address, or null when not serving HTTP. */
@@ -81,6 +124,10 @@ final class Telemetry implements AutoCloseable {
     HttpApi h = http;
     if (h != null) {
       h.close();
+    }
+    TrackerView v = trackerView;
+    if (v != null) {
+      v.close();
     }
     mountCheck.close();
     metrics.close();

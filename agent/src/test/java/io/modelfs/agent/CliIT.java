@@ -85,7 +85,7 @@ class CliIT {
     Run r = run(List.of("pull", "--agent", tmp.resolve("nobody.sock").toString(), "m@sha256:" + "a".repeat(64)), 60);
     assertEquals(1, r.exit, r.all());
     assertTrue(r.err.contains("cannot reach the modelfs agent"), r.all());
-    Run bad = run(List.of("pull", "not-a-ref"), 60);
+    Run bad = run(List.of("pull", "not a ref!"), 60); // NAME[:TAG] is a valid argument; this is neither
     assertTrue(bad.exit != 0 && bad.err.contains("<name>@sha256:<64 hex>"), bad.all());
   }
 

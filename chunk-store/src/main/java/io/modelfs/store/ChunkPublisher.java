@@ -9,12 +9,13 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
+import java.util.concurrent.ExecutorService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs one load: make room, loader into a staging file, verify, fsync, rename into
- * {@code chunks/}, index entry, table. The rename is the only way a file enters {@code chunks/},
+ * Runs one load: make room, loader into a staging file (written by a {@link StagingWriter} while
+ * the fetch thread hashes), verify, fsync, rename into {@code chunks/}, index entry, table. The rename is the only way a file enters {@code chunks/},
  * so every file there was verified (and forced to disk when the config says so) — which is why
  * reads trust them. On any failure the staging file is deleted and nothing is published; when
  * the disk is full, eviction runs and the failure is a {@link StoreFullException} saying so.
@@ -30,9 +31,13 @@ final class ChunkPublisher {
   private final ChunkIndex index;
   private final Evictor evictor;
   private final Clock clock;
+  private final ExecutorService writers;
+  private final ThreadLocal<StagingWriter.Buffers> buffers = ThreadLocal.withInitial(StagingWriter.Buffers::new);
 
+  /** {@code writers} runs the staging writes; the caller owns (and shuts down) the pool. */
   ChunkPublisher(StoreLayout layout, boolean fsync, StoreCounters counters, ChunkTable table, ChunkIndex index,
-      Evictor evictor, Clock clock) {
+      Evictor evictor, Clock clock, ExecutorService writers) {
+    this.writers = writers;
     this.layout = layout;
     this.fsync = fsync;
     this.counters = counters;
@@ -85,7 +90,7 @@ final class ChunkPublisher {
   private void index(ChunkRef chunk, Path target) throws IOException {
     long now = clock.millis();
     try {
-      index.put(chunk.digest(), new ChunkIndex.Entry(chunk.size(), now));
+      index.put(chunk.digest(), ChunkIndex.Entry.published(chunk.digest(), chunk.size(), now));
     } catch (IOException e) {
       Files.deleteIfExists(target);
       throw e;
@@ -132,22 +137,15 @@ final class ChunkPublisher {
 
   private void stage(ChunkRef chunk, String source, ChunkLoader loader, Path staging) throws IOException {
     try (FileChannel file = FileChannel.open(staging, StandardOpenOption.WRITE);
-        VerifyingSink sink = new VerifyingSink(file, chunk, source)) {
+        StagingWriter writer = new StagingWriter(file, writers, buffers.get())) {
       try {
-        loader.load(chunk, sink);
-      } catch (IOException | RuntimeException e) {
-        if (!sink.overflowed() || e instanceof ChunkVerificationException) {
-          throw e;
+        VerifyingSink.load(chunk, source, loader, writer);
+        writer.finish();
+      } finally {
+        if (!writer.idle()) {
+          buffers.remove(); // a write may still be using them; this thread gets fresh ones
         }
-        // The loader wrapped or swallowed the sink's refusal; the bytes were wrong all the same.
-        ChunkVerificationException tooLong = sink.tooLong();
-        tooLong.addSuppressed(e);
-        throw tooLong;
       }
-      if (sink.overflowed()) {
-        throw sink.tooLong();
-      }
-      sink.verify();
       if (fsync) {
         file.force(true);
       }

@@ -6,8 +6,10 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -15,7 +17,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * The published chunks in memory: size and last access of each, the pin counts, and the total
  * size. Lookups and access-time updates take no lock (reads are the hot path); pinning and
  * choosing eviction victims share one lock, so a chunk pinned before a victim is chosen is
- * never chosen. The durable copy is the {@link ChunkIndex}.
+ * never chosen. The durable copy is the {@link ChunkIndex}; a table that records accesses keeps
+ * the set of chunks whose access time changed since it was last taken, for {@link AccessFlusher}.
  */
 final class ChunkTable {
 
@@ -23,7 +26,8 @@ final class ChunkTable {
   static final class Resident {
     final long size;
     volatile long lastAccess;
-    volatile boolean accessUnsaved;
+    /** Set at open when the chunk's file was found ({@link Reconciler}); costs no space (padding). */
+    boolean confirmed;
 
     Resident(long size, long lastAccess) {
       this.size = size;
@@ -34,9 +38,48 @@ final class ChunkTable {
   /** A chunk removed from the table to be deleted. */
   record Victim(Digest digest, long size) {}
 
-  private final Map<Digest, Resident> residents = new ConcurrentHashMap<>();
+  /** A chunk's size and last access, as taken for the index. */
+  record Access(long size, long lastAccessMillis) {}
+
+  private final Map<Digest, Resident> residents;
   private final Map<Digest, Integer> pins = new HashMap<>();
   private final AtomicLong bytes = new AtomicLong();
+  private final Set<Digest> unsaved;
+
+  /** A table that records which access times changed (for a store with an index) or not. */
+  ChunkTable(boolean recordAccesses) {
+    this(recordAccesses, 16);
+  }
+
+  /** As {@link #ChunkTable(boolean)}, sized for about {@code expected} chunks (an open knows how many to load). */
+  ChunkTable(boolean recordAccesses, long expected) {
+    this.residents = new ConcurrentHashMap<>((int) Math.min(Math.max(expected, 16), 1 << 28));
+    this.unsaved = recordAccesses ? ConcurrentHashMap.newKeySet() : null;
+  }
+
+  /** At open: true (and marks the chunk found) if the table holds {@code digest} with {@code size}. */
+  boolean confirm(Digest digest, long size) {
+    Resident r = residents.get(digest);
+    if (r == null || r.size != size) {
+      return false;
+    }
+    r.confirmed = true;
+    return true;
+  }
+
+  /** At open: removes the chunks {@link #confirm} did not find and returns their digests. */
+  synchronized List<Digest> removeUnconfirmed() {
+    List<Digest> gone = new ArrayList<>();
+    for (Iterator<Map.Entry<Digest, Resident>> it = residents.entrySet().iterator(); it.hasNext(); ) {
+      Map.Entry<Digest, Resident> e = it.next();
+      if (!e.getValue().confirmed) {
+        it.remove();
+        bytes.addAndGet(-e.getValue().size);
+        gone.add(e.getKey());
+      }
+    }
+    return gone;
+  }
 
   boolean contains(Digest digest) {
     return residents.containsKey(digest);
@@ -72,8 +115,15 @@ final class ChunkTable {
     Resident r = residents.get(digest);
     if (r != null && r.lastAccess != now) {
       r.lastAccess = now;
-      r.accessUnsaved = true;
+      if (unsaved != null) {
+        unsaved.add(digest);
+      }
     }
+  }
+
+  /** How many chunks have an access time not yet taken by {@link #takeUnsavedAccesses()}. */
+  int unsavedCount() {
+    return unsaved == null ? 0 : unsaved.size();
   }
 
   synchronized void pin(Collection<Digest> digests) {
@@ -126,16 +176,32 @@ final class ChunkTable {
     return all;
   }
 
-  /** The access times not yet written to the index, marking them written. */
-  Map<Digest, ChunkIndex.Entry> takeUnsavedAccesses() {
-    Map<Digest, ChunkIndex.Entry> unsaved = new HashMap<>();
-    residents.forEach((d, r) -> {
-      if (r.accessUnsaved) {
-        r.accessUnsaved = false;
-        unsaved.put(d, new ChunkIndex.Entry(r.size, r.lastAccess));
+  /**
+   * The chunks whose access time changed since the last call, with their current access time,
+   * forgetting them. A chunk touched during the call is either in the result with its new time
+   * or stays unsaved for the next call; chunks removed meanwhile are left out.
+   */
+  Map<Digest, Access> takeUnsavedAccesses() {
+    Map<Digest, Access> taken = new HashMap<>();
+    if (unsaved == null) {
+      return taken;
+    }
+    for (Iterator<Digest> it = unsaved.iterator(); it.hasNext(); ) {
+      Digest d = it.next();
+      it.remove();
+      Resident r = residents.get(d);
+      if (r != null) {
+        taken.put(d, new Access(r.size, r.lastAccess));
       }
-    });
-    return unsaved;
+    }
+    return taken;
+  }
+
+  /** Marks access times as unsaved again (their write to the index failed). */
+  void markUnsaved(Collection<Digest> digests) {
+    if (unsaved != null) {
+      unsaved.addAll(digests);
+    }
   }
 
   /** A snapshot of the digests and sizes of all chunks. */

@@ -4,8 +4,6 @@ import io.modelfs.core.Digest;
 import io.modelfs.store.ChunkStore.EvictionListener;
 import io.modelfs.store.ChunkStore.GcReport;
 import java.io.IOException;
-import java.nio.file.FileStore;
-import java.nio.file.Files;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.Logger;
@@ -14,8 +12,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Keeps the store inside its budget and the disk above its free-space reserve by deleting
  * unpinned chunks, least recently used first, and tells the listeners about each one. A chunk
- * leaves the in-memory table first (so it is no longer served), then its file is deleted, then
- * its index entry: a crash in between leaves an entry without a file, which the next open drops.
+ * leaves the in-memory table first (so it is no longer served), then its {@link Backing} deletes
+ * its bytes and record (for files: the file, then the index entry, so a crash in between leaves
+ * an entry without a file, which the next open drops).
  *
  * <p>Choosing victims sorts the unpinned chunks by last access. So that a big store at its
  * budget does not do that on every publish, a store of at least {@value #SLACK_MIN_CHUNKS}
@@ -26,26 +25,31 @@ final class Evictor {
   private static final long SLACK_DIVISOR = 50;
   private static final long SLACK_MIN_CHUNKS = 1000;
 
-  private final StoreLayout layout;
+  /** Where the bytes of chunks live: a directory of files, or memory. */
+  interface Backing {
+    /** Deletes the bytes and the durable record of a chunk that has left the table. */
+    void delete(Digest digest) throws IOException;
+
+    /** Bytes still free where chunks are written ({@link Long#MAX_VALUE} if that is not bounded). */
+    long freeBytes() throws IOException;
+  }
+
+  private final String storeName;
   private final ChunkTable table;
-  private final ChunkIndex index;
-  private final OpenFileCache files;
+  private final Backing backing;
   private final StoreCounters counters;
-  private final FileStore disk;
   private final long budget;
   private final long minFree;
   private final List<EvictionListener> listeners = new CopyOnWriteArrayList<>();
 
-  Evictor(StoreLayout layout, ChunkTable table, ChunkIndex index, OpenFileCache files, StoreCounters counters,
-      StoreConfig config) throws IOException {
-    this.layout = layout;
+  /** {@code storeName} appears in logs; {@code budget} and {@code minFree} are in bytes. */
+  Evictor(String storeName, ChunkTable table, Backing backing, StoreCounters counters, long budget, long minFree) {
+    this.storeName = storeName;
     this.table = table;
-    this.index = index;
-    this.files = files;
+    this.backing = backing;
     this.counters = counters;
-    this.disk = Files.getFileStore(layout.root());
-    this.budget = config.budgetBytes();
-    this.minFree = config.minFreeBytes();
+    this.budget = budget;
+    this.minFree = minFree;
   }
 
   void addListener(EvictionListener listener) {
@@ -59,7 +63,7 @@ final class Evictor {
   /** Evicts so that {@code incoming} more bytes fit within the budget and above the free-space reserve. */
   GcReport makeRoom(long incoming) throws IOException {
     long overBudget = table.bytes() + incoming - budget;
-    long underReserve = minFree + incoming - disk.getUsableSpace();
+    long underReserve = minFree + incoming - backing.freeBytes();
     long wanted = Math.max(overBudget, underReserve);
     if (wanted <= 0) {
       return report(0, 0);
@@ -70,7 +74,7 @@ final class Evictor {
 
   /** After a write failed for lack of space: frees at least {@code needed} bytes more than are free now. */
   GcReport afterDiskFull(long needed) throws IOException {
-    long wanted = Math.max(needed, minFree + needed - disk.getUsableSpace());
+    long wanted = Math.max(needed, minFree + needed - backing.freeBytes());
     return evict(wanted, "after the disk filled up");
   }
 
@@ -80,16 +84,9 @@ final class Evictor {
     return wanted <= 0 ? report(0, 0) : evict(wanted, "to shrink to " + targetBytes + " bytes");
   }
 
-  /**
-   * Removes one chunk that is already out of the table (found corrupt or missing): file (if
-   * {@code deleteFile}), index entry, listeners.
-   */
-  void dropped(Digest digest, long size, boolean deleteFile) throws IOException {
-    files.forget(digest);
-    if (deleteFile) {
-      Files.deleteIfExists(layout.chunkPath(digest));
-    }
-    index.remove(digest);
+  /** Deletes one chunk that is already out of the table (found missing, say) and tells the listeners. */
+  void dropped(Digest digest, long size) throws IOException {
+    backing.delete(digest);
     notifyListeners(digest, size);
   }
 
@@ -98,30 +95,31 @@ final class Evictor {
     long freed = 0;
     for (ChunkTable.Victim v : victims) {
       try {
-        dropped(v.digest(), v.size(), true);
+        dropped(v.digest(), v.size());
       } catch (IOException e) {
         // The chunk is out of the table already; the next open drops what is left of it.
-        log.warn("chunk store at {}: eviction of chunk {} incomplete: {}", layout.root(), v.digest(), e.getMessage());
+        log.warn("{}: eviction of chunk {} incomplete: {}", storeName, v.digest(), e.getMessage());
       }
       counters.evicted();
       freed += v.size();
     }
     if (!victims.isEmpty()) {
-      log.info("chunk store at {}: evicted {} chunks ({} bytes) {}; {} bytes stored", layout.root(), victims.size(),
+      log.info("{}: evicted {} chunks ({} bytes) {}; {} bytes stored", storeName, victims.size(),
           freed, why, table.bytes());
     } else if (wanted > 0) {
-      log.warn("chunk store at {}: wanted to evict {} bytes {} but every stored chunk is pinned", layout.root(),
+      log.warn("{}: wanted to evict {} bytes {} but every stored chunk is pinned", storeName,
           wanted, why);
     }
     return report(victims.size(), freed);
   }
 
-  private void notifyListeners(Digest digest, long size) {
+  /** Tells the listeners that a chunk is gone (its bytes were dealt with by the caller). */
+  void notifyListeners(Digest digest, long size) {
     for (EvictionListener l : listeners) {
       try {
         l.evicted(digest, size);
       } catch (RuntimeException e) {
-        log.warn("chunk store at {}: eviction listener {} failed on chunk {}: {}", layout.root(), l, digest, e.toString());
+        log.warn("{}: eviction listener {} failed on chunk {}: {}", storeName, l, digest, e.toString());
       }
     }
   }

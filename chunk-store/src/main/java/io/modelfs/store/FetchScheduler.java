@@ -82,12 +82,13 @@ final class FetchScheduler {
   /** Fails every queued and running load, stops the threads and waits briefly for them. */
   void close() {
     closed = true;
-    workers.forEach(Thread::interrupt);
     queue.clear();
+    // Fail the waiters before interrupting the loads, so that they see "closed", not the interrupted loader's error.
     for (PendingLoad load : inFlight.values()) {
       load.outcome().completeExceptionally(closedError(load.chunk(), load.source()));
     }
     inFlight.clear();
+    workers.forEach(Thread::interrupt);
     for (Thread t : workers) {
       try {
         t.join(CLOSE_WAIT.toMillis());

@@ -18,7 +18,11 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,6 +53,8 @@ public final class FileChunkStore implements ChunkStore {
   private final OpenFileCache files;
   private final Evictor evictor;
   private final FetchScheduler scheduler;
+  private final ExecutorService writers;
+  private final AccessFlusher flusher;
   private final Map<String, Set<Digest>> namedPins = new HashMap<>();
 
   private FileChunkStore(StoreConfig config, StoreLayout layout, FileLock lock, Clock clock, ChunkIndex index,
@@ -61,13 +67,25 @@ public final class FileChunkStore implements ChunkStore {
     this.index = index;
     this.table = table;
     this.files = new OpenFileCache(name, config.openFiles());
-    this.evictor = new Evictor(layout, table, index, files, counters, config);
+    this.evictor = new Evictor(name, table, new FileBacking(layout, index, files), counters, config.budgetBytes(),
+        config.minFreeBytes());
     pins.forEach((pin, digests) -> {
       namedPins.put(pin, digests);
       table.pin(digests);
     });
-    ChunkPublisher publisher = new ChunkPublisher(layout, config.fsync(), counters, table, index, evictor, clock);
+    this.writers = Executors.newFixedThreadPool(config.fetchThreads(), daemonThreads("modelfs-stage-write-"));
+    ChunkPublisher publisher = new ChunkPublisher(layout, config.fsync(), counters, table, index, evictor, clock, writers);
     this.scheduler = new FetchScheduler(name, config.fetchThreads(), publisher::publish);
+    this.flusher = new AccessFlusher(name, table, index, config.accessFlushInterval(), StoreConfig.ACCESS_FLUSH_BATCH);
+  }
+
+  private static ThreadFactory daemonThreads(String prefix) {
+    AtomicInteger count = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, prefix + count.getAndIncrement());
+      t.setDaemon(true);
+      return t;
+    };
   }
 
   /** Opens the store with the system clock; see {@link #open(StoreConfig, Clock)}. */
@@ -84,20 +102,29 @@ public final class FileChunkStore implements ChunkStore {
     StoreLayout layout = new StoreLayout(config.root());
     FileLock lock = layout.createAndLock();
     ChunkIndex index = null;
+    FileChunkStore store = null;
     try {
       index = RocksChunkIndex.open(layout.indexDir(), config.fsync());
-      ChunkTable table = new ChunkTable();
+      ChunkTable table = new ChunkTable(true, index.estimatedEntries());
       new Reconciler(layout, index, table).run(clock.millis());
-      FileChunkStore store = new FileChunkStore(config, layout, lock, clock, index, table, index.pins());
+      store = new FileChunkStore(config, layout, lock, clock, index, table, index.pins());
       log.info("opened chunk store at {}: {} chunks, {} bytes, budget {} bytes", layout.root(), table.count(),
           table.bytes(), config.budgetBytes());
       store.evictor.makeRoom(0);
       return store;
     } catch (IOException | RuntimeException e) {
-      if (index != null) {
-        index.close();
+      try {
+        if (store != null) {
+          store.close(); // stops its threads too
+        } else {
+          if (index != null) {
+            index.close();
+          }
+          lock.channel().close();
+        }
+      } catch (IOException | RuntimeException closing) {
+        e.addSuppressed(closing);
       }
-      lock.channel().close();
       throw e;
     }
   }
@@ -140,7 +167,7 @@ public final class FileChunkStore implements ChunkStore {
       }
       copied += n;
     }
-    table.touch(digest, clock.millis());
+    flusher.touch(digest, clock.millis());
     counters.read(copied);
     return copied;
   }
@@ -221,7 +248,7 @@ public final class FileChunkStore implements ChunkStore {
 
   @Override
   public VerifyReport verify(Collection<Digest> digests) throws IOException {
-    return new Verifier(layout, table, evictor, counters, clock).verify(digests);
+    return new Verifier(layout, table, index, files, evictor, counters, clock).verify(digests);
   }
 
   @Override
@@ -236,16 +263,17 @@ public final class FileChunkStore implements ChunkStore {
       return;
     }
     scheduler.close();
+    writers.shutdown();
     files.close();
-    try {
-      index.putAll(table.takeUnsavedAccesses());
-    } catch (IOException e) {
-      log.warn("chunk store at {}: access times not saved (eviction order falls back to older ones): {}",
-          layout.root(), e.getMessage());
-    }
+    flusher.close();
     index.close();
     lock.channel().close();
     log.info("closed chunk store at {}", layout.root());
+  }
+
+  /** The flusher of access times, so tests (and their child processes) can see its flushes. */
+  AccessFlusher accessFlusher() {
+    return flusher;
   }
 
   private FileChannel channel(Digest digest) throws IOException {
@@ -259,7 +287,7 @@ public final class FileChunkStore implements ChunkStore {
       ChunkTable.Resident gone = table.remove(digest);
       if (gone != null) {
         log.warn("chunk store at {}: file of chunk {} is missing; dropped it", layout.root(), digest);
-        evictor.dropped(digest, gone.size, false);
+        evictor.dropped(digest, gone.size);
       }
       throw new ChunkNotFoundException(digest);
     }

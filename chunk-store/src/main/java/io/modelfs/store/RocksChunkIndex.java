@@ -19,6 +19,7 @@ import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ColumnFamilyOptions;
 import org.rocksdb.DBOptions;
+import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
@@ -30,16 +31,24 @@ import org.slf4j.LoggerFactory;
 /**
  * {@link ChunkIndex} in RocksDB. Two column families:
  * <pre>
- *   default: &lt;32-byte digest&gt; -&gt; &lt;size:int64&gt;&lt;lastAccessMillis:int64&gt;
+ *   default: &lt;32-byte digest&gt; -&gt; &lt;version=1:u8&gt;&lt;state:u8&gt;&lt;size:int64&gt;&lt;lastAccessMillis:int64&gt;&lt;location, UTF-8&gt;
  *   pins:    &lt;name, UTF-8&gt;     -&gt; &lt;32-byte digest&gt;*
  * </pre>
+ * Format 0, written before entries had a version, is {@code <size:int64><lastAccessMillis:int64>}
+ * (exactly 16 bytes; a format 1 value is at least 19) for a published chunk at its derived
+ * location; {@link #forEach} reads it and rewrites it in format 1. A value of an unknown version
+ * is an error naming the chunk, not a guess.
  * Writes go through the write-ahead log, synced when the store fsyncs, so an entry written
  * before a crash is there after it. The index is small (tens of bytes per chunk); the store's
  * free-space reserve is what keeps its writes from failing on a full disk.
  */
 final class RocksChunkIndex implements ChunkIndex {
   private static final Logger log = LoggerFactory.getLogger(RocksChunkIndex.class);
-  private static final int VALUE_LENGTH = 16;
+  static final byte FORMAT = 1;
+  private static final int LEGACY_LENGTH = 16;
+  private static final int HEADER_LENGTH = 2 + 2 * Long.BYTES;
+  private static final int UPGRADE_BATCH = 10_000;
+  private static final ChunkIndex.State[] STATES = ChunkIndex.State.values();
 
   static {
     RocksDB.loadLibrary();
@@ -88,15 +97,52 @@ final class RocksChunkIndex implements ChunkIndex {
     }
   }
 
+  /**
+   * Scans every entry with a bulk-read iterator (2 MiB readahead, blocks kept out of the cache,
+   * keys and values read into reused direct buffers). Entries still in format 0 are rewritten in
+   * format 1 after the scan.
+   */
   @Override
   public void forEach(BiConsumer<Digest, Entry> action) throws IOException {
-    try (RocksIterator it = db.newIterator(chunks)) {
+    Map<Digest, Entry> legacy = new HashMap<>();
+    ByteBuffer key = ByteBuffer.allocateDirect(Digest.LENGTH);
+    ByteBuffer value = ByteBuffer.allocateDirect(512);
+    byte[] keyBytes = new byte[Digest.LENGTH];
+    try (ReadOptions scan = new ReadOptions().setFillCache(false).setReadaheadSize(2L << 20);
+        RocksIterator it = db.newIterator(chunks, scan)) {
       for (it.seekToFirst(); it.isValid(); it.next()) {
-        action.accept(Digest.of(it.key()), decode(it.value()));
+        key.clear();
+        if (it.key(key) != Digest.LENGTH) {
+          throw new IOException("chunk index at " + dir + " has a key of " + it.key().length + " bytes, not a digest");
+        }
+        key.get(keyBytes);
+        Digest digest = Digest.of(keyBytes);
+        value.clear();
+        int length = it.value(value);
+        if (length > value.capacity()) {
+          value = ByteBuffer.allocateDirect(length);
+          it.value(value);
+        }
+        Entry entry = decode(digest, value);
+        if (length == LEGACY_LENGTH) {
+          legacy.put(digest, entry);
+        }
+        action.accept(digest, entry);
       }
       it.status();
     } catch (RocksDBException e) {
       throw failure("scan", e);
+    }
+    upgrade(legacy);
+  }
+
+  @Override
+  public long estimatedEntries() {
+    try {
+      return db.getLongProperty(chunks, "rocksdb.estimate-num-keys");
+    } catch (RocksDBException e) {
+      log.warn("chunk index at {}: no estimate of its size: {}", dir, e.getMessage());
+      return 0;
     }
   }
 
@@ -104,7 +150,7 @@ final class RocksChunkIndex implements ChunkIndex {
   public Optional<Entry> get(Digest digest) throws IOException {
     try {
       byte[] value = db.get(chunks, digest.toBytes());
-      return value == null ? Optional.empty() : Optional.of(decode(value));
+      return value == null ? Optional.empty() : Optional.of(decode(digest, ByteBuffer.wrap(value)));
     } catch (RocksDBException e) {
       throw failure("get of " + digest, e);
     }
@@ -209,12 +255,49 @@ final class RocksChunkIndex implements ChunkIndex {
     return new IOException("chunk index at " + dir + ": " + what + " failed: " + e.getMessage(), e);
   }
 
-  private static byte[] encode(Entry entry) {
-    return ByteBuffer.allocate(VALUE_LENGTH).putLong(entry.size()).putLong(entry.lastAccessMillis()).array();
+  /** Rewrites entries read in format 0 in the current format, in batches. */
+  private void upgrade(Map<Digest, Entry> legacy) throws IOException {
+    if (legacy.isEmpty()) {
+      return;
+    }
+    Map<Digest, Entry> batch = new HashMap<>();
+    for (Map.Entry<Digest, Entry> e : legacy.entrySet()) {
+      batch.put(e.getKey(), e.getValue());
+      if (batch.size() == UPGRADE_BATCH) {
+        putAll(batch);
+        batch.clear();
+      }
+    }
+    putAll(batch);
+    log.info("chunk index at {}: rewrote {} entries from format 0 in format {}", dir, legacy.size(), FORMAT);
   }
 
-  private static Entry decode(byte[] value) {
-    ByteBuffer b = ByteBuffer.wrap(value);
-    return new Entry(b.getLong(), b.getLong());
+  static byte[] encode(Entry entry) {
+    byte[] location = entry.location().getBytes(StandardCharsets.UTF_8);
+    return ByteBuffer.allocate(HEADER_LENGTH + location.length).put(FORMAT).put((byte) entry.state().ordinal())
+        .putLong(entry.size()).putLong(entry.lastAccessMillis()).put(location).array();
+  }
+
+  /** Decodes the remaining bytes of {@code value}, the entry of {@code digest}, in format 0 or 1. */
+  private Entry decode(Digest digest, ByteBuffer value) throws IOException {
+    int length = value.remaining();
+    if (length == LEGACY_LENGTH) {
+      return Entry.published(digest, value.getLong(), value.getLong());
+    }
+    byte version = length > 0 ? value.get() : -1;
+    if (version != FORMAT || length < HEADER_LENGTH + 1) {
+      throw new IOException("chunk index at " + dir + ": entry of chunk " + digest + " is " + length
+          + " bytes in format " + version + "; this modelfs reads formats 0 and " + FORMAT
+          + " (a newer modelfs wrote it, or the index is damaged: move index/ away and the store re-adopts its files)");
+    }
+    int state = value.get();
+    if (state < 0 || state >= STATES.length) {
+      throw new IOException("chunk index at " + dir + ": entry of chunk " + digest + " has unknown state " + state);
+    }
+    long size = value.getLong();
+    long lastAccess = value.getLong();
+    byte[] location = new byte[value.remaining()];
+    value.get(location);
+    return new Entry(STATES[state], new String(location, StandardCharsets.UTF_8), size, lastAccess);
   }
 }

@@ -1,6 +1,7 @@
 package io.modelfs.store;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Objects;
 
 /**
@@ -16,13 +17,18 @@ import java.util.Objects;
  * @param budgetBytes most bytes of chunks kept; beyond it unpinned chunks are evicted
  * @param minFreeBytes free space kept on the store's filesystem; below it unpinned chunks are
  *     evicted too
+ * @param accessFlushInterval how often changed access times are written to the index (also
+ *     sooner, every {@value #ACCESS_FLUSH_BATCH} changed chunks, and at close): after a crash the
+ *     least-recently-used order is at most this old
  */
 public record StoreConfig(Path root, int fetchThreads, boolean fsync, int openFiles, long budgetBytes,
-    long minFreeBytes) {
+    long minFreeBytes, Duration accessFlushInterval) {
   public static final int DEFAULT_FETCH_THREADS = 8;
   public static final int DEFAULT_OPEN_FILES = 256;
   public static final long UNLIMITED = Long.MAX_VALUE;
   public static final long DEFAULT_MIN_FREE_BYTES = 1L << 30;
+  public static final Duration DEFAULT_ACCESS_FLUSH_INTERVAL = Duration.ofSeconds(10);
+  public static final int ACCESS_FLUSH_BATCH = 4096;
 
   public StoreConfig {
     Objects.requireNonNull(root, "chunk store root is null");
@@ -38,33 +44,43 @@ public record StoreConfig(Path root, int fetchThreads, boolean fsync, int openFi
     if (minFreeBytes < 0) {
       throw new IllegalArgumentException("chunk store at " + root + ": minimum free space must not be negative, got " + minFreeBytes);
     }
+    Objects.requireNonNull(accessFlushInterval, () -> "chunk store at " + root + ": access flush interval is null");
+    if (accessFlushInterval.isNegative() || accessFlushInterval.isZero()) {
+      throw new IllegalArgumentException("chunk store at " + root + ": access flush interval must be positive, got "
+          + accessFlushInterval);
+    }
   }
 
   /**
    * The defaults: {@value #DEFAULT_FETCH_THREADS} fetch threads, fsync on,
-   * {@value #DEFAULT_OPEN_FILES} open files, no budget, 1 GiB kept free.
+   * {@value #DEFAULT_OPEN_FILES} open files, no budget, 1 GiB kept free, access times saved every 10 s.
    */
   public static StoreConfig at(Path root) {
-    return new StoreConfig(root, DEFAULT_FETCH_THREADS, true, DEFAULT_OPEN_FILES, UNLIMITED, DEFAULT_MIN_FREE_BYTES);
+    return new StoreConfig(root, DEFAULT_FETCH_THREADS, true, DEFAULT_OPEN_FILES, UNLIMITED, DEFAULT_MIN_FREE_BYTES,
+        DEFAULT_ACCESS_FLUSH_INTERVAL);
+  }
+
+  public StoreConfig withAccessFlushInterval(Duration accessFlushInterval) {
+    return new StoreConfig(root, fetchThreads, fsync, openFiles, budgetBytes, minFreeBytes, accessFlushInterval);
   }
 
   public StoreConfig withFetchThreads(int fetchThreads) {
-    return new StoreConfig(root, fetchThreads, fsync, openFiles, budgetBytes, minFreeBytes);
+    return new StoreConfig(root, fetchThreads, fsync, openFiles, budgetBytes, minFreeBytes, accessFlushInterval);
   }
 
   public StoreConfig withFsync(boolean fsync) {
-    return new StoreConfig(root, fetchThreads, fsync, openFiles, budgetBytes, minFreeBytes);
+    return new StoreConfig(root, fetchThreads, fsync, openFiles, budgetBytes, minFreeBytes, accessFlushInterval);
   }
 
   public StoreConfig withOpenFiles(int openFiles) {
-    return new StoreConfig(root, fetchThreads, fsync, openFiles, budgetBytes, minFreeBytes);
+    return new StoreConfig(root, fetchThreads, fsync, openFiles, budgetBytes, minFreeBytes, accessFlushInterval);
   }
 
   public StoreConfig withBudgetBytes(long budgetBytes) {
-    return new StoreConfig(root, fetchThreads, fsync, openFiles, budgetBytes, minFreeBytes);
+    return new StoreConfig(root, fetchThreads, fsync, openFiles, budgetBytes, minFreeBytes, accessFlushInterval);
   }
 
   public StoreConfig withMinFreeBytes(long minFreeBytes) {
-    return new StoreConfig(root, fetchThreads, fsync, openFiles, budgetBytes, minFreeBytes);
+    return new StoreConfig(root, fetchThreads, fsync, openFiles, budgetBytes, minFreeBytes, accessFlushInterval);
   }
 }

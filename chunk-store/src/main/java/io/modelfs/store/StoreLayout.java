@@ -57,8 +57,18 @@ final class StoreLayout {
   }
 
   Path chunkPath(Digest digest) {
+    return root.resolve(chunkLocation(digest));
+  }
+
+  /** Where a published chunk's file is, relative to the root: {@code chunks/<2 hex>/<64 hex>}. */
+  static String chunkLocation(Digest digest) {
     String hex = digest.hex();
-    return chunks.resolve(hex.substring(0, 2)).resolve(hex);
+    return "chunks/" + hex.substring(0, 2) + "/" + hex;
+  }
+
+  /** {@code path} relative to the root, with '/' separators, as the index records locations. */
+  String location(Path path) {
+    return root.relativize(path).toString().replace('\\', '/');
   }
 
   /** A new, empty, uniquely named staging file for a load of {@code digest}. */

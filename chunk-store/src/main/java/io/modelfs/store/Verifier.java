@@ -18,20 +18,26 @@ import org.slf4j.LoggerFactory;
 /**
  * {@link ChunkStore#verify}: re-hashes chunk files. A file that no longer matches (bit rot, a
  * stray write) or is gone is taken out of the store — moved to {@code quarantine/} for
- * inspection, index entry dropped, listeners told — so the next read fetches it again.
+ * inspection, its index entry marked {@link ChunkIndex.State#QUARANTINED} with the file's new
+ * place, listeners told — so the next read fetches it again (and that publish replaces the entry).
  */
 final class Verifier {
   private static final Logger log = LoggerFactory.getLogger(Verifier.class);
 
   private final StoreLayout layout;
   private final ChunkTable table;
+  private final ChunkIndex index;
+  private final OpenFileCache files;
   private final Evictor evictor;
   private final StoreCounters counters;
   private final Clock clock;
 
-  Verifier(StoreLayout layout, ChunkTable table, Evictor evictor, StoreCounters counters, Clock clock) {
+  Verifier(StoreLayout layout, ChunkTable table, ChunkIndex index, OpenFileCache files, Evictor evictor,
+      StoreCounters counters, Clock clock) {
     this.layout = layout;
     this.table = table;
+    this.index = index;
+    this.files = files;
     this.evictor = evictor;
     this.counters = counters;
     this.clock = clock;
@@ -71,13 +77,17 @@ final class Verifier {
     if (table.remove(digest) == null) {
       return; // evicted while it was being checked
     }
-    Path kept = layout.quarantinePath(digest, clock.millis());
+    files.forget(digest);
+    long now = clock.millis();
+    Path kept = layout.quarantinePath(digest, now);
     try {
       Files.move(file, kept, StandardCopyOption.REPLACE_EXISTING);
+      index.put(digest, new ChunkIndex.Entry(ChunkIndex.State.QUARANTINED, layout.location(kept), size, now));
       log.error("chunk store at {}: chunk {} failed verification; moved its file to {}", layout.root(), digest, kept);
     } catch (NoSuchFileException e) {
+      index.remove(digest);
       log.error("chunk store at {}: file of chunk {} is missing; dropped it", layout.root(), digest);
     }
-    evictor.dropped(digest, size, false);
+    evictor.notifyListeners(digest, size);
   }
 }

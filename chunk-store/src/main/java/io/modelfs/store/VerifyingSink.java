@@ -5,17 +5,16 @@ import io.modelfs.core.Digest;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
-import java.nio.channels.FileChannel;
 import java.nio.channels.WritableByteChannel;
 import java.security.MessageDigest;
 
 /**
- * The channel a {@link ChunkLoader} writes into: bytes go to the staging file and through
- * SHA-256 as they arrive, so verification costs no second pass over the data. Refuses to take
- * more than the chunk's size. Used by one fetch thread at a time.
+ * The channel a {@link ChunkLoader} writes into: bytes go on to a target (a staging file, or
+ * memory) and through SHA-256 as they arrive, so verification costs no second pass over the
+ * data. Refuses to take more than the chunk's size. Used by one fetch thread at a time.
  */
 final class VerifyingSink implements WritableByteChannel {
-  private final FileChannel file;
+  private final WritableByteChannel target;
   private final ChunkRef chunk;
   private final String source;
   private final MessageDigest sha256 = Digest.newSha256();
@@ -23,12 +22,40 @@ final class VerifyingSink implements WritableByteChannel {
   private boolean overflowed;
   private boolean open = true;
 
-  VerifyingSink(FileChannel file, ChunkRef chunk, String source) {
-    this.file = file;
+  VerifyingSink(WritableByteChannel target, ChunkRef chunk, String source) {
+    this.target = target;
     this.chunk = chunk;
     this.source = source;
   }
 
+  /**
+   * Runs {@code loader} into {@code target} through a sink and returns normally only if exactly
+   * the chunk's bytes arrived; otherwise throws {@link ChunkVerificationException} (also when the
+   * loader wrapped or swallowed the sink's refusal of extra bytes) or the loader's exception.
+   */
+  static void load(ChunkRef chunk, String source, ChunkLoader loader, WritableByteChannel target) throws IOException {
+    try (VerifyingSink sink = new VerifyingSink(target, chunk, source)) {
+      try {
+        loader.load(chunk, sink);
+      } catch (IOException | RuntimeException e) {
+        if (!sink.overflowed() || e instanceof ChunkVerificationException) {
+          throw e;
+        }
+        ChunkVerificationException tooLong = sink.tooLong();
+        tooLong.addSuppressed(e);
+        throw tooLong;
+      }
+      if (sink.overflowed()) {
+        throw sink.tooLong();
+      }
+      sink.verify();
+    }
+  }
+
+  /**
+   * Passes all of {@code src} to the target, then hashes it: with a target that writes on
+   * another thread ({@link StagingWriter}) the hashing overlaps the write.
+   */
   @Override
   public int write(ByteBuffer src) throws IOException {
     if (!open) {
@@ -41,7 +68,7 @@ final class VerifyingSink implements WritableByteChannel {
     }
     ByteBuffer hashed = src.duplicate();
     while (src.hasRemaining()) {
-      file.write(src);
+      target.write(src);
     }
     sha256.update(hashed);
     written += n;
@@ -73,7 +100,7 @@ final class VerifyingSink implements WritableByteChannel {
     return open;
   }
 
-  /** Stops further writes; the staging file itself belongs to the caller. */
+  /** Stops further writes; the target itself belongs to the caller. */
   @Override
   public void close() {
     open = false;

@@ -414,8 +414,80 @@ abstract class ChunkStoreContract {
     assertEquals(new ChunkStore.VerifyReport(0, 0, List.of()), store.verify(List.of(refOf(chunks.bytes(10)).digest())));
   }
 
+  @Test
+  void concurrentEnsuresOfOneChunkAllGetTheLoadersError() throws Exception {
+    store = openStore(1);
+    TestChunks.Gate gate = blockTheOnlyFetchThread();
+    ChunkRef chunk = refOf(chunks.bytes(CHUNK));
+    IOException down = new IOException("origin s3://bucket/model/ answered 503");
+    AtomicInteger loaderRuns = new AtomicInteger();
+    ChunkLoader failing = (c, sink) -> {
+      loaderRuns.incrementAndGet();
+      throw down;
+    };
+    List<CompletableFuture<Void>> waiters = new ArrayList<>();
+    for (Priority p : List.of(Priority.PREFETCH, Priority.READAHEAD, Priority.FOREGROUND)) {
+      waiters.add(store.ensure(chunk, p, "origin s3://bucket/model/", failing));
+    }
+    gate.release();
+
+    for (CompletableFuture<Void> waiter : waiters) {
+      assertSame(down, failureOf(waiter));
+    }
+    assertEquals(1, loaderRuns.get());
+    assertFalse(store.contains(chunk.digest()));
+  }
+
+  @Test
+  void verifyDropsACorruptChunkTellsListenersAndTheNextEnsureFetchesItAgain() throws Exception {
+    store = openStore(2);
+    byte[] data = chunks.bytes(CHUNK);
+    ChunkRef chunk = refOf(data);
+    byte[] other = chunks.bytes(CHUNK);
+    await(store.ensure(chunk, Priority.FOREGROUND, "origin test", serving(data)));
+    await(store.ensure(refOf(other), Priority.FOREGROUND, "origin test", serving(other)));
+    List<Digest> evicted = Collections.synchronizedList(new ArrayList<>());
+    store.addEvictionListener((d, size) -> evicted.add(d));
+    corruptStoredChunk(chunk.digest());
+    ByteBuffer served = ByteBuffer.allocate(CHUNK);
+    store.read(chunk.digest(), 0, served);
+    assertFalse(Arrays.equals(data, served.array()), "reads do not re-hash published chunks: that is verify's job");
+
+    ChunkStore.VerifyReport report = store.verify(List.of());
+
+    assertEquals(new ChunkStore.VerifyReport(2, 2L * CHUNK, List.of(chunk.digest())), report);
+    assertEquals(List.of(chunk.digest()), evicted);
+    assertFalse(store.contains(chunk.digest()));
+    assertTrue(store.contains(refOf(other).digest()));
+    assertEquals(1, store.stats().verificationFailures());
+    assertThrows(ChunkNotFoundException.class, () -> store.read(chunk.digest(), 0, ByteBuffer.allocate(1)));
+    await(store.ensure(chunk, Priority.FOREGROUND, "origin test", serving(data)));
+    ByteBuffer all = ByteBuffer.allocate(CHUNK);
+    assertEquals(CHUNK, store.read(chunk.digest(), 0, all));
+    assertArrayEquals(data, all.array());
+  }
+
+  @Test
+  void badArgumentsAreRejectedNamingTheValue() throws Exception {
+    store = openStore(1);
+    byte[] data = chunks.bytes(100);
+    await(store.ensure(refOf(data), Priority.FOREGROUND, "origin test", serving(data)));
+
+    IllegalArgumentException read = assertThrows(IllegalArgumentException.class,
+        () -> store.read(refOf(data).digest(), -1, ByteBuffer.allocate(1)));
+    assertTrue(read.getMessage().contains("negative offset -1"), read.getMessage());
+    IllegalArgumentException gc = assertThrows(IllegalArgumentException.class, () -> store.gc(-5));
+    assertTrue(gc.getMessage().contains("negative size -5"), gc.getMessage());
+    NullPointerException source = assertThrows(NullPointerException.class,
+        () -> store.ensure(refOf(data), Priority.FOREGROUND, null, serving(data)));
+    assertTrue(source.getMessage().contains("source for chunk"), source.getMessage());
+  }
+
   /** Lets the store's clock move on, so that access times differ. */
   abstract void clockTick();
+
+  /** Damages the stored bytes of a published chunk behind the store's back (bit rot). */
+  abstract void corruptStoredChunk(Digest digest) throws IOException;
 
   /** Occupies the store's single fetch thread until the returned gate is released. */
   TestChunks.Gate blockTheOnlyFetchThread() throws InterruptedException {

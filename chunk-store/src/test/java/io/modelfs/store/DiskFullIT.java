@@ -118,6 +118,30 @@ class DiskFullIT {
         store.verify(List.of()));
   }
 
+  @Test
+  void theFreeSpaceReserveIsKeptByEvictingLeastRecentlyUsedChunks() throws Exception {
+    long reserve = 4L << 20;
+    StepClock clock = new StepClock();
+    store = FileChunkStore.open(StoreConfig.at(root).withMinFreeBytes(reserve).withFsync(false).withFetchThreads(1), clock);
+    List<Digest> evicted = new ArrayList<>();
+    store.addEvictionListener((d, size) -> evicted.add(d));
+    List<byte[]> written = new ArrayList<>();
+    for (int i = 0; i < 8; i++) { // 8 MiB of chunks on an 8 MiB disk that must keep 4 MiB free
+      byte[] data = chunks.bytes(CHUNK);
+      written.add(data);
+      await(store.ensure(refOf(data), Priority.FOREGROUND, "origin test", serving(data)));
+      clock.tick();
+      assertTrue(Files.getFileStore(root).getUsableSpace() >= reserve - CHUNK,
+          "free space " + Files.getFileStore(root).getUsableSpace() + " after chunk " + i);
+    }
+
+    assertTrue(store.contains(refOf(written.get(7)).digest()), "the newest chunk stays");
+    assertFalse(evicted.isEmpty());
+    assertEquals(refOf(written.get(0)).digest(), evicted.get(0), "the least recently used goes first");
+    assertTrue(store.stats().bytes() <= 4L * CHUNK, "stored " + store.stats().bytes());
+    assertStoredIntact(written);
+  }
+
   private void assertStoredIntact(List<byte[]> contents) throws IOException {
     for (byte[] data : contents) {
       ChunkRef ref = refOf(data);

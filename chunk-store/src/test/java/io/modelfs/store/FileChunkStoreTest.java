@@ -44,6 +44,14 @@ class FileChunkStoreTest extends ChunkStoreContract {
     clock.tick();
   }
 
+  @Override
+  void corruptStoredChunk(Digest digest) throws IOException {
+    Path file = root.resolve(StoreLayout.chunkLocation(digest));
+    byte[] rotten = Files.readAllBytes(file);
+    rotten[7] ^= 0x10;
+    Files.write(file, rotten);
+  }
+
   private StoreConfig config() {
     return StoreConfig.at(root).withMinFreeBytes(0).withFsync(false);
   }

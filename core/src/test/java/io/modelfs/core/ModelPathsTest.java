@@ -26,6 +26,15 @@ class ModelPathsTest {
   }
 
   @Test
+  void limitsCountUtf8BytesAsLinuxDoes() {
+    String e255 = "x" + "\u00e9".repeat(127); // 255 bytes of UTF-8 in 128 characters
+    assertEquals(List.of("d", e255), ModelPaths.validate("d/" + e255));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ModelPaths.validate("\u00e9".repeat(128)));
+    assertTrue(e.getMessage().contains("255 bytes"), e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> ModelPaths.validate(("\u20ac".repeat(80) + "/").repeat(18) + "x"));
+  }
+
+  @Test
   void sizesAndDurationsParseAsWritten() {
     assertEquals(8L << 20, ByteSize.parse("8MiB"));
     assertEquals(512L << 10, ByteSize.parse("512k"));

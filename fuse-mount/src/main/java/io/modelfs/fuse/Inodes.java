@@ -23,4 +23,11 @@ final class Inodes {
     // 0 is not an inode and 1 is the root; flipping the top bit keeps the number stable.
     return ino == 0 || ino == ROOT ? ino ^ Long.MIN_VALUE : ino;
   }
+
+  /** The inode of the root entry {@code name} that is not a model directory (a {@code NAME:TAG} link). */
+  static long ofName(String name) {
+    byte[] key = ("name\0" + name).getBytes(StandardCharsets.UTF_8);
+    long ino = ByteBuffer.wrap(Digest.sha256(key).toBytes()).getLong();
+    return ino == 0 || ino == ROOT ? ino ^ Long.MIN_VALUE : ino;
+  }
 }

@@ -15,4 +15,12 @@ public interface ModelCatalog {
    * not match or do not parse.
    */
   Optional<ModelContent> open(ModelRef ref) throws IOException;
+
+  /**
+   * The ref that {@code nameTag} ({@code NAME:TAG}) points at now, or empty if no such name is
+   * known (the default: a catalog without names). Throws if the name service could not be asked.
+   */
+  default Optional<ModelRef> resolveName(String nameTag) throws IOException {
+    return Optional.empty();
+  }
 }

@@ -35,6 +35,7 @@ final class ModelFileSystem {
   static final String XATTR_REF = "user.modelfs.ref";
 
   private final OpenedModels models;
+  private final Tags tags;
   private final int readaheadChunks;
   private final long readaheadTolerance;
   private final FormatPrefetch formatPrefetch;
@@ -48,6 +49,7 @@ final class ModelFileSystem {
    */
   ModelFileSystem(ModelCatalog catalog, MountConfig config, Clock clock, Executor background) {
     this.models = new OpenedModels(catalog, clock);
+    this.tags = new Tags(catalog, clock);
     this.readaheadChunks = config.readaheadChunks();
     this.readaheadTolerance = Readahead.tolerance(config);
     this.formatPrefetch = config.formatPrefetch() ? new FormatPrefetch(background) : null;
@@ -55,6 +57,10 @@ final class ModelFileSystem {
   }
 
   Attributes getattr(String path) throws FsException {
+    String tag = tagOf(path);
+    if (tag != null) {
+      return Tags.attributes(tag, tags.resolve(tag), mountedAt);
+    }
     Location at = resolve(path);
     return at.isRoot() ? rootAttributes() : at.model().attributes(at.node());
   }
@@ -69,6 +75,7 @@ final class ModelFileSystem {
       for (ModelTree model : models.all()) {
         entries.add(new DirEntry(model.ref().toString(), model.attributes(model.root())));
       }
+      tags.known().forEach((name, ref) -> entries.add(new DirEntry(name, Tags.attributes(name, ref, mountedAt))));
       return entries;
     }
     if (!(at.node() instanceof Node.Dir dir)) {
@@ -150,8 +157,12 @@ final class ModelFileSystem {
    * other directories have none.
    */
   Map<String, byte[]> xattrs(String path) throws FsException {
-    Location at = resolve(path);
     Map<String, byte[]> attributes = new LinkedHashMap<>();
+    if (tagOf(path) != null) {
+      getattr(path);
+      return attributes;
+    }
+    Location at = resolve(path);
     if (at.isRoot()) {
       return attributes;
     }
@@ -180,10 +191,26 @@ final class ModelFileSystem {
     return Digest.finish(sha).hex();
   }
 
-  /** There are no symbolic links yet (tags will be): EINVAL for any path that exists. */
+  /**
+   * The target of a {@code /NAME:TAG} link: the directory name of the ref the tag points at now
+   * (relative, so it resolves inside this mount). EINVAL for any other path that exists.
+   */
   String readlink(String path) throws FsException {
+    String tag = tagOf(path);
+    if (tag != null) {
+      return tags.resolve(tag).toString();
+    }
     getattr(path);
     throw new FsException(Errno.EINVAL, "'" + path + "' is not a symbolic link");
+  }
+
+  /** The tag if {@code path} is a {@code /NAME:TAG} entry of the root, else null. */
+  private static String tagOf(String path) {
+    if (path == null || !path.startsWith("/") || path.indexOf('/', 1) >= 0) {
+      return null;
+    }
+    String name = path.substring(1);
+    return Tags.isTag(name) ? name : null;
   }
 
   private Attributes rootAttributes() {

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -25,6 +26,12 @@ import java.util.regex.Pattern;
  * strong ETag and compare the ETag of every response, so a file replaced after import is {@code
  * Changed}. Read-only: {@code put} fails, so manifests go to {@code --manifests URI}. One pooled
  * JDK HTTP client per origin; redirects are followed (not from https to http).
+ *
+ * <p>Pre-signed and SAS-style URLs: a query string is a credential. One given with the URI (a
+ * pre-signed file URL) or by the settings ({@code credentials: file:/path} with
+ * {@code query-string=...}) is sent with every request but never named: {@link #uri()}, the
+ * sources written at import and every error carry the URI without it, so a manifest never holds
+ * a signature; an agent that reads such a model later gets the query from its settings.
  */
 final class HttpOrigin implements Origin {
   private static final Pattern HREF = Pattern.compile("href=\"([^\"]+)\"", Pattern.CASE_INSENSITIVE);
@@ -35,9 +42,12 @@ final class HttpOrigin implements Origin {
   private final String single;
   private final HttpClient http;
   private final Optional<String> authorization;
+  private final Optional<String> query;
   private final ParallelRanges parts;
 
   HttpOrigin(URI given, OriginSettings settings) throws OriginException {
+    Optional<String> inline = Optional.ofNullable(given.getRawQuery()).filter(q -> !q.isEmpty());
+    given = withoutQuery(given);
     String s = given.toString();
     if (s.endsWith("/")) {
       this.uri = given;
@@ -47,6 +57,7 @@ final class HttpOrigin implements Origin {
       this.single = s.substring(s.lastIndexOf('/') + 1);
     }
     this.authorization = authorization(given, settings.credentials());
+    this.query = inline.isPresent() ? inline : query(given, settings.credentials());
     this.http = HttpClient.newBuilder()
         .followRedirects(HttpClient.Redirect.NORMAL)
         .connectTimeout(Duration.ofSeconds(10))
@@ -54,14 +65,38 @@ final class HttpOrigin implements Origin {
     this.parts = new ParallelRanges(settings.partSize(), settings.concurrency());
   }
 
+  private static URI withoutQuery(URI u) {
+    try {
+      return new URI(u.getScheme(), u.getRawAuthority() == null ? null : u.getAuthority(), u.getPath(), null, null);
+    } catch (java.net.URISyntaxException e) {
+      throw new IllegalArgumentException("not a URI without its query: " + u.getScheme() + "://" + u.getAuthority()
+          + u.getPath(), e);
+    }
+  }
+
+  private static Optional<String> query(URI uri, String source) throws OriginException {
+    if (!"file".equals(Credentials.kind(source))) {
+      return Optional.empty();
+    }
+    return Optional.ofNullable(Credentials.properties(uri, source).getProperty("query-string"))
+        .map(q -> q.startsWith("?") ? q.substring(1) : q)
+        .filter(q -> !q.isEmpty());
+  }
+
   private static Optional<String> authorization(URI uri, String source) throws OriginException {
     return switch (Credentials.kind(source)) {
       case "default", "anonymous" -> Optional.empty();
       case "env" -> Optional.of("Bearer " + Credentials.env(uri, source));
-      case "file" -> Optional.of("Bearer " + Credentials.required(uri, source, Credentials.properties(uri, source),
-          "bearer-token"));
+      case "file" -> {
+        Properties p = Credentials.properties(uri, source);
+        if (p.getProperty("bearer-token") == null && p.getProperty("query-string") != null) {
+          yield Optional.empty();
+        }
+        yield Optional.of("Bearer " + Credentials.required(uri, source, p, "bearer-token"));
+      }
       default -> throw new OriginException.Permanent(uri, "credentials source '" + Credentials.kind(source)
-          + "' is not supported for HTTPS (use anonymous, env:VAR or file:/path with bearer-token)", null);
+          + "' is not supported for HTTPS (use anonymous, env:VAR or file:/path with bearer-token and/or query-string)",
+          null);
     };
   }
 
@@ -203,8 +238,10 @@ final class HttpOrigin implements Origin {
     return sb.toString();
   }
 
+  /** A request to {@code target} (named without its query everywhere else) carrying the query credential, if any. */
   private HttpRequest.Builder request(URI target) {
-    HttpRequest.Builder b = HttpRequest.newBuilder(target).timeout(Duration.ofSeconds(60));
+    URI sent = query.map(q -> URI.create(target + (target.getRawQuery() == null ? "?" : "&") + q)).orElse(target);
+    HttpRequest.Builder b = HttpRequest.newBuilder(sent).timeout(Duration.ofSeconds(60));
     authorization.ifPresent(a -> b.header("Authorization", a));
     return b;
   }

@@ -93,6 +93,11 @@ public final class Importer {
           digests.add(await(d));
         }
         files.add(new FileEntry(o.path(), o.size(), o.mode() & 0777, digests));
+        if (o.version() == null || o.version().isEmpty()) {
+          throw new OriginException.Permanent(origin.uri(), "the origin gave no version (ETag, generation or "
+              + "modification time) for '" + o.path() + "', so a later change could not be detected; refusing to import",
+              null);
+        }
         versions.put(o.path(), o.version());
       }
       Manifest manifest = Manifest.of(name, config.chunkSize(), files);

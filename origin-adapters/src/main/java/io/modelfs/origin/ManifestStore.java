@@ -4,15 +4,18 @@ import io.modelfs.core.Digest;
 import io.modelfs.core.Manifest;
 import io.modelfs.core.ManifestCodec;
 import io.modelfs.core.ManifestFormatException;
+import io.modelfs.core.ManifestSignature;
 import io.modelfs.core.ModelRef;
 import io.modelfs.core.Sources;
 import java.io.IOException;
+import java.security.PrivateKey;
 import java.util.List;
 import java.util.Optional;
 
 /**
  * A manifests location: an origin directory holding {@code <hex>.manifest} (the bytes the ref
- * hashes) and {@code <hex>.sources} (where the model's bytes live) for each model. Whatever is
+ * hashes), {@code <hex>.sources} (where the model's bytes live) and optionally {@code <hex>.sig}
+ * (its Ed25519 signature, {@link ManifestSignature}) for each model. Whatever is
  * read is hashed and checked against the ref asked for; a manifest is never re-serialized to
  * check it.
  */
@@ -32,10 +35,31 @@ public final class ManifestStore {
 
   /** Writes the manifest and its sources; returns the ref. */
   public ModelRef publish(Importer.Result result) throws IOException {
+    return publish(result, null);
+  }
+
+  /**
+   * Writes the sources, the signature {@code <hex>.sig} made with {@code signingKey} (none when
+   * null; see {@link ManifestSignature}), then the manifest, so a reader that finds the manifest
+   * finds its signature too; returns the ref.
+   */
+  public ModelRef publish(Importer.Result result, PrivateKey signingKey) throws IOException {
     String hex = result.ref().digest().hex();
     location.put(hex + ".sources", ManifestCodec.encodeSources(result.sources()));
+    if (signingKey != null) {
+      location.put(hex + ManifestSignature.SUFFIX, ManifestSignature.sign(signingKey, result.ref().digest()));
+    }
     location.put(hex + ".manifest", result.manifestBytes());
     return result.ref();
+  }
+
+  /** The bytes of {@code <hex>.sig} for {@code ref} here, or empty if this location has none. */
+  public Optional<byte[]> signature(ModelRef ref) throws IOException {
+    try {
+      return Optional.of(location.readAll(ref.digest().hex() + ManifestSignature.SUFFIX, 4096));
+    } catch (OriginException.NotFound e) {
+      return Optional.empty();
+    }
   }
 
   /**

@@ -159,7 +159,7 @@ final class S3Origin implements Origin {
       for (S3Object o : s3.listObjectsV2Paginator(r -> r.bucket(bucket).prefix(prefix)).contents()) {
         String path = Bodies.pathOf(prefix, o.key());
         if (path != null) {
-          out.add(new ObjectInfo(path, o.size(), 0644, o.eTag()));
+          out.add(new ObjectInfo(path, o.size(), 0644, version(o.eTag(), o.lastModified())));
         }
       }
     } catch (SdkException e) {
@@ -174,7 +174,7 @@ final class S3Origin implements Origin {
     String key = Bodies.keyOf(prefix, path);
     try {
       HeadObjectResponse h = s3.headObject(r -> r.bucket(bucket).key(key));
-      return new ObjectInfo(path, h.contentLength(), 0644, h.eTag());
+      return new ObjectInfo(path, h.contentLength(), 0644, version(h.eTag(), h.lastModified()));
     } catch (SdkException e) {
       throw translate(uri.resolve(path), e);
     }
@@ -188,11 +188,14 @@ final class S3Origin implements Origin {
     if (length == 0) {
       return;
     }
+    String ifMatch = expectedVersion != null && expectedVersion.startsWith(LAST_MODIFIED) ? null : expectedVersion;
     parts.read(object, (start, len, out) -> {
       try (ResponseInputStream<GetObjectResponse> in = s3.getObject(r -> r.bucket(bucket).key(key)
-          .range("bytes=" + start + "-" + (start + len - 1)).ifMatch(expectedVersion))) {
-        if (expectedVersion != null && in.response().eTag() != null && !expectedVersion.equals(in.response().eTag())) {
-          throw new OriginException.Changed(object, expectedVersion, in.response().eTag());
+          .range("bytes=" + start + "-" + (start + len - 1)).ifMatch(ifMatch))) {
+        String actual = version(in.response().eTag(), in.response().lastModified());
+        if (expectedVersion != null && !expectedVersion.equals(actual)
+            && (in.response().eTag() != null || ifMatch == null)) {
+          throw new OriginException.Changed(object, expectedVersion, actual);
         }
         Bodies.copy(object, in, len, out);
       } catch (S3Exception e) {
@@ -207,6 +210,20 @@ final class S3Origin implements Origin {
         throw translate(object, e);
       }
     }, offset, length, sink);
+  }
+
+  private static final String LAST_MODIFIED = "last-modified ";
+
+  /**
+   * An object's version: its ETag, or — from stores that send none (s3proxy's filesystem backend
+   * for files placed beside it, some S3-compatible servers) — its last-modified time, compared
+   * on every read since there is no ETag to send in {@code If-Match}.
+   */
+  private static String version(String eTag, java.time.Instant lastModified) {
+    if (eTag != null && !eTag.isEmpty()) {
+      return eTag;
+    }
+    return LAST_MODIFIED + (lastModified == null ? "unknown" : lastModified.toString());
   }
 
   private String currentVersion(String path) {

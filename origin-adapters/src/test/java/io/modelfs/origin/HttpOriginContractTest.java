@@ -64,6 +64,45 @@ class HttpOriginContractTest extends OriginContract {
   }
 
   @Test
+  void aPreSignedUrlSendsItsQueryButNeverNamesIt() throws Exception {
+    byte[] data = random(5000, 7);
+    store(origin, "signed.bin", data);
+    String signature = "X-Amz-Signature=s3cr3tsig&X-Amz-Expires=600";
+    server.requiredQuery = signature;
+    try (Origin signed = Origins.open(server.uri("models/m1/signed.bin") + "?" + signature)) {
+      assertEquals(server.uri("models/m1/").toString(), signed.uri().toString());
+      ObjectInfo info = signed.list().get(0);
+      assertEquals("signed.bin", info.path());
+      assertArrayEquals(data, read(signed, "signed.bin", info.version(), 0, data.length));
+      OriginException missing = assertThrows(OriginException.class, () -> signed.stat("absent.bin"));
+      org.junit.jupiter.api.Assertions.assertFalse(missing.getMessage().contains("s3cr3t"), missing.getMessage());
+      org.junit.jupiter.api.Assertions.assertFalse(missing.uri().toString().contains("s3cr3t"));
+    }
+    assertThrows(OriginException.AccessDenied.class, () -> {
+      try (Origin unsigned = Origins.open(server.uri("models/m1/signed.bin").toString())) {
+        unsigned.list();
+      }
+    });
+  }
+
+  @Test
+  void aQueryCredentialFromTheSettingsIsSentWithEveryRequest() throws Exception {
+    byte[] data = random(3000, 8);
+    store(origin, "sas.bin", data);
+    String sas = "sv=2024&sig=t0ps3cret";
+    server.requiredQuery = sas;
+    Path creds = dir.resolve("sas.properties");
+    Files.writeString(creds, "query-string=?" + sas + "\n");
+    OriginSettings withSas = SMALL_PARTS.withCredentials("file:" + creds);
+    try (Origin o = new HttpOrigin(server.uri("models/m1/"), withSas)) {
+      ObjectInfo info = o.stat("sas.bin");
+      assertArrayEquals(data, read(o, "sas.bin", info.version(), 0, data.length));
+      assertEquals(List.of("sas.bin"), o.list().stream().map(ObjectInfo::path).filter(p -> p.equals("sas.bin")).toList());
+    }
+    org.junit.jupiter.api.Assertions.assertTrue(server.seen.stream().allMatch(t -> t.endsWith(sas)), server.seen.toString());
+  }
+
+  @Test
   void status503And429AreThrottledAndRetriedByOrigins() throws Exception {
     byte[] data = random(1000, 3);
     store(origin, "t.bin", data);

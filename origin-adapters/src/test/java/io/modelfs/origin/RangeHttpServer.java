@@ -28,6 +28,10 @@ final class RangeHttpServer implements AutoCloseable {
   private final ExecutorService pool = Executors.newFixedThreadPool(16);
   final AtomicInteger failNext = new AtomicInteger();
   volatile int failStatus = 503;
+  /** When set, every request must carry exactly this query string (a pre-signed URL's signature), else 403. */
+  volatile String requiredQuery;
+  /** Every request target seen, query included (what a server access log would show). */
+  final java.util.List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
   final AtomicInteger cutNext = new AtomicInteger();
   final AtomicInteger requests = new AtomicInteger();
 
@@ -50,6 +54,12 @@ final class RangeHttpServer implements AutoCloseable {
   private void handle(HttpExchange ex) throws IOException {
     requests.incrementAndGet();
     try (ex) {
+      seen.add(ex.getRequestURI().toString());
+      String required = requiredQuery;
+      if (required != null && !required.equals(ex.getRequestURI().getRawQuery())) {
+        ex.sendResponseHeaders(403, -1);
+        return;
+      }
       if (failNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
         ex.sendResponseHeaders(failStatus, -1);
         return;

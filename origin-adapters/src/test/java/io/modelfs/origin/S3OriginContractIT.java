@@ -1,5 +1,6 @@
 package io.modelfs.origin;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -60,6 +61,30 @@ class S3OriginContractIT extends OriginContract {
       assertFalse(String.valueOf(e).contains("wrong-secret-value-xyz"), e.toString());
       assertFalse(String.valueOf(e.getCause()).contains("wrong-secret-value-xyz"));
       assertTrue(e.getMessage().contains(origin.uri().toString()), e.getMessage());
+    }
+  }
+
+  /**
+   * s3proxy's filesystem backend sends no ETag for a file placed beside it (so do some
+   * S3-compatible stores): the version is then the last-modified time, checked on every read.
+   */
+  @Test
+  void anObjectWithoutAnETagIsVersionedByItsModificationTime() throws Exception {
+    Path blobs = java.nio.file.Files.createDirectories(dir.resolve("fs-blobs"));
+    try (S3ProxyFixture fs = new S3ProxyFixture(blobs)) {
+      fs.createBucket("plain");
+      Path file = java.nio.file.Files.createDirectories(blobs.resolve("plain/m")).resolve("w.bin");
+      byte[] data = random(300_000, 11);
+      java.nio.file.Files.write(file, data);
+      java.nio.file.Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.fromMillis(1_700_000_000_000L));
+      try (Origin o = S3Origin.open(URI.create("s3://plain/m/"), fs.settings(credentials).withParts(64 << 10, 4))) {
+        ObjectInfo info = o.list().get(0);
+        assertTrue(info.version().startsWith("last-modified "), info.version());
+        assertEquals(info.version(), o.stat("w.bin").version());
+        assertArrayEquals(data, read(o, "w.bin", info.version(), 0, data.length));
+        java.nio.file.Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.fromMillis(1_800_000_000_000L));
+        assertThrows(OriginException.Changed.class, () -> read(o, "w.bin", info.version(), 0, 1000));
+      }
     }
   }
 

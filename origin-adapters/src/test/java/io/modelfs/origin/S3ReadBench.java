@@ -2,6 +2,7 @@ package io.modelfs.origin;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.WritableByteChannel;
@@ -22,11 +23,16 @@ import org.jclouds.blobstore.BlobStoreContext;
  * jclouds' filesystem store on loopback; reads it whole through {@link S3Origin} into one
  * preallocated buffer, for several part sizes and concurrencies, against {@code curl -o
  * /dev/null} of the same object in the same run. Prints a Markdown table.
+ *
+ * <p>Arguments: {@code [SIZE] [ROUNDS] [PER_CONNECTION_MBPS]}. With a per-connection rate
+ * (MB/s), a second table reads the same object through {@link ThrottlingProxy}, which caps every
+ * connection at that rate the way a cloud object store does: there parallel ranges must win.
  */
 public final class S3ReadBench {
   public static void main(String[] args) throws Exception {
     long size = args.length > 0 ? io.modelfs.core.ByteSize.parse(args[0]) : 1L << 30;
     int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+    long perConnection = args.length > 2 ? (long) (Double.parseDouble(args[2]) * 1_000_000) : 0;
     Path dir = Files.createTempDirectory("modelfs-s3bench");
     Path blobs = Files.createDirectories(dir.resolve("blobs/bench"));
     try (RandomAccessFile f = new RandomAccessFile(blobs.resolve("weights.bin").toFile(), "rw")) {
@@ -48,6 +54,24 @@ public final class S3ReadBench {
     URI endpoint = URI.create("http://127.0.0.1:" + proxy.getPort());
     BlobStore store = ctx.getBlobStore();
     System.err.println("object: " + store.blobMetadata("bench", "weights.bin").getSize() + " bytes at " + endpoint);
+    System.out.println("### loopback, no network limits");
+    read(endpoint, size, rounds);
+    if (perConnection > 0) {
+      try (ThrottlingProxy capped = new ThrottlingProxy(new InetSocketAddress("127.0.0.1", proxy.getPort()), perConnection)) {
+        System.out.println("### every connection capped at " + perConnection / 1_000_000 + " MB/s (as a cloud store caps one)");
+        read(URI.create("http://127.0.0.1:" + capped.port()), size, rounds);
+      }
+    }
+    System.out.println("JVM peak RSS: " + peakRssMiB() + " MiB (includes s3proxy and the destination buffer)");
+    proxy.stop();
+    ctx.close();
+    try (var w = Files.walk(dir)) {
+      w.sorted(java.util.Comparator.reverseOrder()).forEach(x -> x.toFile().delete());
+    }
+    System.exit(0);
+  }
+
+  static void read(URI endpoint, long size, int rounds) throws Exception {
     ByteBuffer memory = ByteBuffer.allocateDirect((int) Math.min(size, Integer.MAX_VALUE - 8));
     List<String> rows = new ArrayList<>();
     double curl = median(rounds, () -> curl(endpoint + "/bench/weights.bin"));
@@ -74,14 +98,8 @@ public final class S3ReadBench {
     System.out.println("|---|---|---|---|");
     rows.forEach(System.out::println);
     System.out.println();
-    System.out.println("JVM peak RSS: " + peakRssMiB() + " MiB (includes s3proxy and a "
-        + (memory.capacity() >> 20) + " MiB destination buffer)");
-    proxy.stop();
-    ctx.close();
-    try (var w = Files.walk(dir)) {
-      w.sorted(java.util.Comparator.reverseOrder()).forEach(x -> x.toFile().delete());
-    }
-    System.exit(0);
+    System.out.println("reader JVM peak RSS so far: " + peakRssMiB() + " MiB (" + (memory.capacity() >> 20)
+        + " MiB of it the destination buffer)");
   }
 
   interface Timed {

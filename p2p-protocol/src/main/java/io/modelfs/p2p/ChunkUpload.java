@@ -4,6 +4,8 @@ import io.modelfs.core.Digest;
 import io.modelfs.core.proto.Refuse;
 import io.netty.channel.Channel;
 import io.netty.channel.DefaultFileRegion;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.stream.ChunkedNioFile;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
@@ -27,8 +29,11 @@ final class ChunkUpload implements UploadQueue.Upload {
   private final Path file;
   private final long offset;
   private final int length;
+  private final UploadListener listener;
 
-  ChunkUpload(PeerSession session, long id, Digest digest, Path file, long offset, int length) {
+  ChunkUpload(PeerSession session, long id, Digest digest, Path file, long offset, int length,
+      UploadListener listener) {
+    this.listener = listener;
     this.session = session;
     this.id = id;
     this.digest = digest;
@@ -86,10 +91,27 @@ final class ChunkUpload implements UploadQueue.Upload {
       done.run();
       return;
     }
+    // sendfile bypasses TLS: under TLS the file is read in 64 KiB pieces and encrypted.
+    Object body;
+    try {
+      body = ch.pipeline().get(SslHandler.class) == null ? new DefaultFileRegion(fc, offset, length)
+          : new ChunkedNioFile(fc, offset, length, 64 << 10);
+    } catch (IOException e) {
+      closeQuietly(fc);
+      session.refuse(id, Refuse.Reason.ERROR, "chunk " + digest.shortHex() + " could not be read");
+      done.run();
+      return;
+    }
     ch.write(FrameEncoder.dataHeader(ch.alloc(), id, length));
-    ch.writeAndFlush(new DefaultFileRegion(fc, offset, length)).addListener(f -> {
+    ch.writeAndFlush(body).addListener(f -> {
       if (!f.isSuccess()) {
         log.debug("upload of chunk {} to {} failed: {}", digest.shortHex(), session, f.cause().toString());
+      } else {
+        try {
+          listener.uploaded(session.remoteId(), length);
+        } catch (RuntimeException e) {
+          log.warn("upload listener failed on chunk {} to {}: {}", digest.shortHex(), session, e.toString());
+        }
       }
       done.run();
     });

@@ -5,6 +5,7 @@ import io.modelfs.core.proto.PeerAuth;
 import io.modelfs.core.proto.PeerHello;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.security.SecureRandom;
@@ -23,6 +24,8 @@ import org.slf4j.LoggerFactory;
  * Each side checks the other's version (the pair speaks the lower one if they differ by at most
  * one), node id and proof; anything else before a valid AUTH, a failed check or no AUTH within
  * the handshake timeout closes the connection with a log line naming the peer and the reason.
+ * With mutual TLS the HELLO's node id must also be named by the peer's certificate (CN or DNS
+ * SAN), so a node cannot speak for another even with the swarm key.
  * On success this handler replaces itself with the connection's {@link PeerSession}. One
  * instance per channel.
  */
@@ -38,12 +41,14 @@ final class Handshake extends ChannelInboundHandlerAdapter {
 
   private final PeerConfig config;
   private final Completion completion;
+  private final boolean tls;
   private final byte[] myNonce = new byte[NONCE_BYTES];
   private PeerHello theirs;
   private ScheduledFuture<?> timeout;
 
-  Handshake(PeerConfig config, Completion completion) {
+  Handshake(PeerConfig config, boolean tls, Completion completion) {
     this.config = config;
+    this.tls = tls;
     this.completion = completion;
     RANDOM.nextBytes(myNonce);
   }
@@ -98,6 +103,13 @@ final class Handshake extends ChannelInboundHandlerAdapter {
     if (hello.getNodeId().equals(config.nodeId())) {
       fail(ctx, "has this node's own id '" + config.nodeId() + "' (a connection to self, or a duplicate id)");
       return;
+    }
+    if (tls) {
+      String mismatch = PeerTls.checkIdentity(ctx.pipeline().get(SslHandler.class), hello.getNodeId());
+      if (mismatch != null) {
+        fail(ctx, mismatch);
+        return;
+      }
     }
     theirs = hello;
     byte[] proof = config.key().proof(hello.getNonce().toByteArray(), config.nodeId(), myNonce);

@@ -2,6 +2,7 @@ package io.modelfs.p2p;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import io.modelfs.core.TlsFiles;
 import java.util.regex.Pattern;
 
 /**
@@ -24,6 +25,8 @@ import java.util.regex.Pattern;
  * @param handshakeTimeout a connection that has not authenticated this long is closed
  * @param announceInterval HAVE and DROPPED are batched and sent this often
  * @param banDuration how long a peer that sent corrupt data is refused
+ * @param tls this node's certificate, key and the swarm's CA (mutual TLS on every connection,
+ *     the node id checked against the peer's certificate); null: plain TCP, the swarm key only
  */
 public record PeerConfig(
     String nodeId,
@@ -41,7 +44,8 @@ public record PeerConfig(
     Duration idleTimeout,
     Duration handshakeTimeout,
     Duration announceInterval,
-    Duration banDuration) {
+    Duration banDuration,
+    TlsFiles tls) {
 
   private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
@@ -68,35 +72,42 @@ public record PeerConfig(
   public static PeerConfig of(String nodeId, InetSocketAddress listen, SwarmKey key) {
     return new PeerConfig(nodeId, listen, key, Wire.VERSION, 1 << 20, 64 << 20, 16, 4, 64, 256, 16 << 20,
         Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofSeconds(5), Duration.ofMillis(100),
-        Duration.ofMinutes(5));
+        Duration.ofMinutes(5), null);
   }
 
   public PeerConfig withVersion(int v) {
     return new PeerConfig(nodeId, listen, key, v, maxControlFrame, maxChunk, uploadSlots, uploadSlotsPerPeer,
         maxQueuedPerPeer, maxConnections, receiveBuffer, requestTimeout, idleTimeout, handshakeTimeout,
-        announceInterval, banDuration);
+        announceInterval, banDuration, tls);
   }
 
   public PeerConfig withUploadSlots(int total, int perPeer) {
     return new PeerConfig(nodeId, listen, key, version, maxControlFrame, maxChunk, total, perPeer,
         maxQueuedPerPeer, maxConnections, receiveBuffer, requestTimeout, idleTimeout, handshakeTimeout,
-        announceInterval, banDuration);
+        announceInterval, banDuration, tls);
   }
 
   public PeerConfig withLimits(int maxQueuedPerPeer, int maxConnections) {
     return new PeerConfig(nodeId, listen, key, version, maxControlFrame, maxChunk, uploadSlots, uploadSlotsPerPeer,
         maxQueuedPerPeer, maxConnections, receiveBuffer, requestTimeout, idleTimeout, handshakeTimeout,
-        announceInterval, banDuration);
+        announceInterval, banDuration, tls);
   }
 
   public PeerConfig withTimeouts(Duration request, Duration idle, Duration handshake) {
     return new PeerConfig(nodeId, listen, key, version, maxControlFrame, maxChunk, uploadSlots, uploadSlotsPerPeer,
-        maxQueuedPerPeer, maxConnections, receiveBuffer, request, idle, handshake, announceInterval, banDuration);
+        maxQueuedPerPeer, maxConnections, receiveBuffer, request, idle, handshake, announceInterval, banDuration, tls);
   }
 
   public PeerConfig withReceiveBuffer(int bytes) {
     return new PeerConfig(nodeId, listen, key, version, maxControlFrame, maxChunk, uploadSlots, uploadSlotsPerPeer,
         maxQueuedPerPeer, maxConnections, bytes, requestTimeout, idleTimeout, handshakeTimeout, announceInterval,
-        banDuration);
+        banDuration, tls);
+  }
+
+  /** Mutual TLS with this node's certificate and key and the swarm's CA; null turns it off. */
+  public PeerConfig withTls(TlsFiles files) {
+    return new PeerConfig(nodeId, listen, key, version, maxControlFrame, maxChunk, uploadSlots, uploadSlotsPerPeer,
+        maxQueuedPerPeer, maxConnections, receiveBuffer, requestTimeout, idleTimeout, handshakeTimeout, announceInterval,
+        banDuration, files);
   }
 }

@@ -2,6 +2,8 @@ package io.modelfs.p2p;
 
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -31,6 +33,18 @@ final class PeerPipeline extends ChannelInitializer<SocketChannel> {
     ch.closeFuture().addListener(f -> peers.released());
     PeerConfig c = peers.config();
     long idle = c.idleTimeout().toMillis();
+    PeerTls tls = peers.tls();
+    if (tls != null) {
+      // Mutual TLS first, so that not one frame is read from a peer without a certificate from
+      // the swarm's CA; chunk files then go out as chunked reads (sendfile cannot encrypt).
+      SslHandler ssl = tls.newHandler(ch, outbound);
+      ssl.handshakeFuture().addListener(f -> {
+        if (!f.isSuccess()) {
+          log.warn("peer at {}: TLS handshake failed, closing: {}", ch.remoteAddress(), describe(f.cause()));
+        }
+      });
+      ch.pipeline().addLast("tls", ssl).addLast("chunked", new ChunkedWriteHandler());
+    }
     ch.pipeline()
         // Close a silent peer; keep a quiet connection alive with keepalives at half the timeout.
         .addLast("idle", new IdleStateHandler(idle, idle / 2, 0, TimeUnit.MILLISECONDS))
@@ -39,7 +53,7 @@ final class PeerPipeline extends ChannelInitializer<SocketChannel> {
         // Control messages to frames; DATA headers and FileRegions pass through untouched.
         .addLast("encoder", FrameEncoder.INSTANCE)
         // HELLO/AUTH; replaced by the PeerSession once the peer proved membership.
-        .addLast("handshake", new Handshake(c, (ctx, remoteId, version) -> {
+        .addLast("handshake", new Handshake(c, tls != null, (ctx, remoteId, version) -> {
           PeerSession s = new PeerSession(peers, ctx.channel(), remoteId, version, outbound);
           String refusal = peers.register(s);
           if (refusal != null) {
@@ -51,5 +65,14 @@ final class PeerPipeline extends ChannelInitializer<SocketChannel> {
               outbound ? "dialled" : "accepted", version);
           return s;
         }));
+  }
+
+  /** The innermost cause's message: an SSLHandshakeException says why (no certificate, unknown CA). */
+  private static String describe(Throwable t) {
+    Throwable c = t;
+    while (c.getCause() != null && c.getCause() != c) {
+      c = c.getCause();
+    }
+    return c.getMessage() == null ? c.toString() : c.getClass().getSimpleName() + ": " + c.getMessage();
   }
 }

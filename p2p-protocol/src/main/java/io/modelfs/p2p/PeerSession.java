@@ -79,6 +79,7 @@ final class PeerSession extends ChannelInboundHandlerAdapter {
 
   /** Called once the handshake put this session in the pipeline: sends our holdings. */
   void start() {
+    peers.listener().peerConnected(remoteId);
     for (Bitfield b : peers.announcer().bitfields()) {
       channel.write(b);
     }
@@ -193,9 +194,11 @@ final class PeerSession extends ChannelInboundHandlerAdapter {
         bits.set(i);
       }
     }
+    Digest model = Digest.of(b.getModel().toByteArray());
     synchronized (this) {
-      holdings.put(Digest.of(b.getModel().toByteArray()), bits);
+      holdings.put(model, bits);
     }
+    peers.listener().bitfield(remoteId, model, (BitSet) bits.clone());
   }
 
   private void onHave(ChannelHandlerContext ctx, ByteString model, List<Integer> chunks, boolean have) {
@@ -213,6 +216,11 @@ final class PeerSession extends ChannelInboundHandlerAdapter {
         }
         bits.set(i, have);
       }
+    }
+    if (have) {
+      peers.listener().have(remoteId, m, chunks);
+    } else {
+      peers.listener().dropped(remoteId, m, chunks);
     }
   }
 
@@ -236,7 +244,8 @@ final class PeerSession extends ChannelInboundHandlerAdapter {
       refuse(r.getId(), Refuse.Reason.NOT_FOUND, "chunk " + digest.shortHex() + " is not held here");
       return;
     }
-    peers.uploads().offer(new ChunkUpload(this, r.getId(), digest, file.get(), r.getOffset(), r.getLength()));
+    peers.uploads().offer(new ChunkUpload(this, r.getId(), digest, file.get(), r.getOffset(), r.getLength(),
+        peers.uploadListener()));
     peers.uploads().pump();
   }
 
@@ -324,6 +333,12 @@ final class PeerSession extends ChannelInboundHandlerAdapter {
   @Override
   public String toString() {
     return "peer " + remoteId + " at " + channel.remoteAddress();
+  }
+
+  /** A copy of what the peer announced of {@code model}, or null if nothing. */
+  synchronized BitSet holdings(Digest model) {
+    BitSet bits = holdings.get(model);
+    return bits == null ? null : (BitSet) bits.clone();
   }
 
   /** Read access for tests and status. */

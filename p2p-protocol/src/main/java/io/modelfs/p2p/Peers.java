@@ -23,15 +23,19 @@ final class Peers {
 
   private final PeerConfig config;
   private final ChunkSource source;
+  private final PeerTls tls;
   private final Clock clock;
   private final UploadQueue uploads;
   private final Announcer announcer = new Announcer();
   private final Map<String, PeerSession> sessions = new ConcurrentHashMap<>();
   private final Map<String, Instant> bannedUntil = new ConcurrentHashMap<>();
   private final AtomicInteger connections = new AtomicInteger();
+  private volatile UploadListener uploadListener = UploadListener.NONE;
+  private volatile SwarmListener listener = SwarmListener.NONE;
 
-  Peers(PeerConfig config, ChunkSource source, Clock clock) {
+  Peers(PeerConfig config, ChunkSource source, Clock clock, PeerTls tls) {
     this.config = config;
+    this.tls = tls;
     this.source = source;
     this.clock = clock;
     this.uploads = new UploadQueue(config.uploadSlots(), config.uploadSlotsPerPeer());
@@ -41,12 +45,33 @@ final class Peers {
     return config;
   }
 
+  /** Mutual TLS for every connection, or null for plain TCP. */
+  PeerTls tls() {
+    return tls;
+  }
+
   ChunkSource source() {
     return source;
   }
 
   UploadQueue uploads() {
     return uploads;
+  }
+
+  UploadListener uploadListener() {
+    return uploadListener;
+  }
+
+  void uploadListener(UploadListener listener) {
+    this.uploadListener = listener == null ? UploadListener.NONE : listener;
+  }
+
+  SwarmListener listener() {
+    return listener;
+  }
+
+  void listener(SwarmListener listener) {
+    this.listener = listener == null ? SwarmListener.NONE : listener;
   }
 
   Announcer announcer() {
@@ -99,9 +124,12 @@ final class Peers {
   }
 
   void disconnected(PeerSession s) {
-    sessions.remove(s.remoteId(), s);
+    boolean wasCurrent = sessions.remove(s.remoteId(), s);
     if (!sessions.containsKey(s.remoteId())) {
       uploads.removePeer(s.remoteId());
+      if (wasCurrent) {
+        listener.peerLost(s.remoteId());
+      }
     }
   }
 

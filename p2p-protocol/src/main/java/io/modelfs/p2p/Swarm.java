@@ -79,7 +79,7 @@ public final class Swarm implements AutoCloseable {
   }
 
   public static Swarm start(PeerConfig config, ChunkSource source, Clock clock) throws IOException {
-    Peers peers = new Peers(config, source, clock);
+    Peers peers = new Peers(config, source, clock, config.tls() == null ? null : PeerTls.load(config.tls()));
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
     try {
       ChannelFuture bound = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
@@ -92,7 +92,8 @@ public final class Swarm implements AutoCloseable {
             bound.cause());
       }
       Swarm s = new Swarm(config, peers, group, bound.channel());
-      log.info("node {} listening for peers on {}", config.nodeId(), s.address());
+      log.info("node {} listening for peers on {} ({})", config.nodeId(), s.address(), config.tls() == null
+          ? "plain TCP, swarm key only" : "mutual TLS, CA " + config.tls().trustedCa());
       return s;
     } catch (IOException | RuntimeException e) {
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
@@ -205,6 +206,26 @@ public final class Swarm implements AutoCloseable {
     return found.stream().map(PeerSession::remoteId).toList();
   }
 
+  /**
+   * Tells {@code listener} about peers and their holdings from now on (replacing any earlier
+   * listener); see {@link SwarmListener} for the threading contract.
+   */
+  public void listen(SwarmListener listener) {
+    peers.listener(listener);
+  }
+
+  /** What each connected, unbanned peer announced of {@code model} (peers that announced nothing are left out). */
+  public Map<String, BitSet> peerHoldings(Digest model) {
+    Map<String, BitSet> out = new java.util.TreeMap<>();
+    for (PeerSession s : peers.sessions()) {
+      BitSet bits = s.channel().isActive() && !peers.banned(s.remoteId()) ? s.holdings(model) : null;
+      if (bits != null) {
+        out.put(s.remoteId(), bits);
+      }
+    }
+    return out;
+  }
+
   /** Node ids of the peers connected now. */
   public List<String> connected() {
     return peers.sessions().stream().filter(s -> s.channel().isActive()).map(PeerSession::remoteId).sorted().toList();
@@ -238,6 +259,11 @@ public final class Swarm implements AutoCloseable {
    */
   public void penalise(String peer, String reason) {
     peers.ban(peer, reason);
+  }
+
+  /** Tells {@code listener} about every upload to a peer that completes (replacing any earlier one). */
+  public void onUpload(UploadListener listener) {
+    peers.uploadListener(listener);
   }
 
   /** Uploads running now (for status and tests). */

@@ -3,7 +3,8 @@
  * (wire format in {@code p2p-protocol/PROTOCOL.md}). {@link io.modelfs.p2p.Swarm} is a node's
  * endpoint; the agent provides a {@link io.modelfs.p2p.ChunkSource} (what to upload) and a
  * {@link io.modelfs.p2p.PeerDirectory} (whom to dial), and gives each fetch a sink that
- * verifies the bytes. {@link io.modelfs.p2p.PeerFetcher} is the interim choice of peer until the
- * swarm scheduler (issue #8) takes its place.
+ * verifies the bytes, and hears of peers and their holdings through a
+ * {@link io.modelfs.p2p.SwarmListener}. Which chunk to ask of which peer is the swarm scheduler's
+ * decision ({@code io.modelfs.schedule}, driven by the agent), not this package's.
  */
 package io.modelfs.p2p;

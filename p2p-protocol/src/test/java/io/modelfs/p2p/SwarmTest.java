@@ -131,7 +131,7 @@ class SwarmTest {
     TestNode stranger = node("stranger", c -> new PeerConfig(c.nodeId(), c.listen(),
         SwarmKey.of("another-key-another-key-another".getBytes()), c.version(), c.maxControlFrame(), c.maxChunk(),
         c.uploadSlots(), c.uploadSlotsPerPeer(), c.maxQueuedPerPeer(), c.maxConnections(), c.receiveBuffer(),
-        c.requestTimeout(), c.idleTimeout(), c.handshakeTimeout(), c.announceInterval(), c.banDuration()));
+        c.requestTimeout(), c.idleTimeout(), c.handshakeTimeout(), c.announceInterval(), c.banDuration(), c.tls()));
     ExecutionException e = assertThrows(ExecutionException.class, () -> stranger.connect(a));
     assertTrue(e.getCause().getMessage().contains("closed the connection during the handshake"), e.getMessage());
     assertEquals(List.of(), a.swarm.connected());

@@ -48,20 +48,23 @@ import org.apache.ratis.util.TimeDuration;
  * and turns every failure into a {@link TrackerException}.
  */
 final class RatisTrackerClient implements TrackerClient {
-  private static final Pattern CODE = Pattern.compile("(INVALID|UNKNOWN_NODE|UNKNOWN_MODEL|NOT_LEADER|CONFLICT): (.*)", Pattern.DOTALL);
+  private static final Pattern CODE = Pattern.compile("(INVALID|UNKNOWN_NODE|UNKNOWN_MODEL|NOT_LEADER|CONFLICT|FORBIDDEN): (.*)", Pattern.DOTALL);
 
   private final TrackerPeers peers;
   private final TrackerClientConfig config;
   private final RaftClient client;
+  private final NodeCredentials credentials;
 
   RatisTrackerClient(TrackerPeers peers, TrackerClientConfig config) {
     this.peers = peers;
     this.config = config;
     RaftProperties p = new RaftProperties();
     RaftClientConfigKeys.Rpc.setRequestTimeout(p, millis(config.requestTimeout()));
+    this.credentials = config.tls() == null ? null : NodeCredentials.load(config.tls());
     this.client = RaftClient.newBuilder()
         .setClientId(ClientId.randomId())
         .setProperties(p)
+        .setParameters(TrackerTls.parameters(config.tls()))
         .setRaftGroup(TrackerServer.group(peers))
         .setRetryPolicy(ExponentialBackoffRetry.newBuilder()
             .setBaseSleepTime(millis(Duration.ofMillis(50)))
@@ -121,6 +124,12 @@ final class RatisTrackerClient implements TrackerClient {
     model.ifPresent(d -> b.setModel(bytes(d)));
     TrackerReply r = read(TrackerRequest.newBuilder().setNeighbours(b).build(), config.callTimeout());
     return r.getNeighbours().getNodesList().stream().map(n -> new Node(n.getNodeId(), n.getPeerAddress(), n.getZone())).toList();
+  }
+
+  @Override
+  public io.modelfs.core.proto.SwarmViewProto swarm(boolean bitfields) throws TrackerException {
+    return read(TrackerRequest.newBuilder().setSwarmView(io.modelfs.core.proto.SwarmViewRequestProto.newBuilder()
+        .setBitfields(bitfields)).build(), config.callTimeout()).getSwarmView();
   }
 
   @Override
@@ -187,7 +196,10 @@ final class RatisTrackerClient implements TrackerClient {
   private TrackerReply call(TrackerRequest request, boolean readOnly, Duration timeout) throws TrackerException {
     long deadline = System.nanoTime() + timeout.toNanos();
     long sleep = 50;
-    Message message = Message.valueOf(org.apache.ratis.thirdparty.com.google.protobuf.ByteString.copyFrom(request.toByteArray()));
+    // With TLS, a request made for a node carries the node certificate's signature (NodeCredentials).
+    byte[] bytes = credentials == null || NodeAuthenticator.nodeOf(request) == null ? request.toByteArray()
+        : credentials.signedBytes(request, System.currentTimeMillis());
+    Message message = Message.valueOf(org.apache.ratis.thirdparty.com.google.protobuf.ByteString.copyFrom(bytes));
     while (true) {
       TrackerReply reply = once(message, readOnly, request, deadline);
       if (!reply.hasError()) {
@@ -244,6 +256,7 @@ final class RatisTrackerClient implements TrackerClient {
       case UNKNOWN_MODEL -> TrackerException.Code.UNKNOWN_MODEL;
       case NOT_LEADER -> TrackerException.Code.UNAVAILABLE;
       case CONFLICT -> TrackerException.Code.CONFLICT;
+      case FORBIDDEN -> TrackerException.Code.FORBIDDEN;
       default -> TrackerException.Code.INVALID;
     };
     return new TrackerException(c, message);

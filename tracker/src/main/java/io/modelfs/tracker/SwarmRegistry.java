@@ -166,6 +166,11 @@ final class SwarmRegistry {
     return models.size();
   }
 
+  /** Every published model, by digest. */
+  Collection<ModelRecord> models() {
+    return models.values();
+  }
+
   // --- names
 
   void checkTag(String name, String tag, ModelRef ref) throws TrackerException {
@@ -194,6 +199,11 @@ final class SwarmRegistry {
 
   int nameCount() {
     return names.size();
+  }
+
+  /** Every name, by {@code name:tag}. */
+  Collection<NameRecord> names() {
+    return names.values();
   }
 
   // --- expiry

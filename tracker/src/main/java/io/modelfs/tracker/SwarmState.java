@@ -1,6 +1,9 @@
 package io.modelfs.tracker;
 
 import io.modelfs.core.Digest;
+import io.modelfs.schedule.lease.Availability;
+import io.modelfs.schedule.lease.LeasePolicy;
+import io.modelfs.schedule.lease.LeaseTable;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -38,10 +41,29 @@ final class SwarmState {
   private record Waiter(Set<Integer> chunks, long deadlineMillis, CompletableFuture<List<Integer>> future) {}
 
   SwarmState(long term, LeasePolicy policy, Clock clock) {
+    this(term, policy, clock, new TrackerCounters());
+  }
+
+  /** As above, counting lease grants and takeovers into {@code counters}, which outlive the term. */
+  SwarmState(long term, LeasePolicy policy, Clock clock, TrackerCounters counters) {
     this.term = term;
     this.policy = policy;
     this.clock = clock;
-    this.leases = new LeaseTable(policy);
+    this.leases = new LeaseTable(policy, counters::leaseGranted);
+  }
+
+  /** What the leader knows of one node this term, for the swarm view. */
+  record NodeSoftState(long lastContactMillis, int leasesHeld, Map<Digest, BitSet> holdings) {}
+
+  /** The soft state of {@code node}: last contact (0: none this term), leases held, bitfields by model. */
+  synchronized NodeSoftState node(String node) {
+    return new NodeSoftState(lastContact.getOrDefault(node, 0L), leases.heldBy(node),
+        availability.holdings(node));
+  }
+
+  /** The leader's clock, as the soft state reads it. */
+  long now() {
+    return clock.millis();
   }
 
   long term() {

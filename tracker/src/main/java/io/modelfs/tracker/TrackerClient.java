@@ -49,6 +49,14 @@ public interface TrackerClient extends AutoCloseable {
   /** Up to {@code limit} (≤ 50) neighbours: holders of {@code model} first, same zone first. */
   List<Node> neighbours(String nodeId, Optional<Digest> model, int limit) throws TrackerException;
 
+  /**
+   * The whole swarm as the leader sees it (a read-only query): every registered node with its
+   * address, zone, last heartbeat and contact, leases held and chunk counts per model (and each
+   * bitfield with {@code bitfields}), and every model with its names. For dashboards; not on any
+   * data path.
+   */
+  io.modelfs.core.proto.SwarmViewProto swarm(boolean bitfields) throws TrackerException;
+
   // Soft state on the leader; each returns or carries the leader's term.
 
   /** A soft heartbeat: renews the node's leases. Returns the term. */

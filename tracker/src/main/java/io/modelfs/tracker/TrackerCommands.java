@@ -17,14 +17,23 @@ import io.modelfs.core.proto.NodeProto;
 import io.modelfs.core.proto.PublishProto;
 import io.modelfs.core.proto.RegisterNodeProto;
 import io.modelfs.core.proto.ResolvedProto;
+import io.modelfs.core.proto.HoldingProto;
+import io.modelfs.core.proto.ModelViewProto;
+import io.modelfs.core.proto.NodeViewProto;
+import io.modelfs.core.proto.SwarmViewProto;
 import io.modelfs.core.proto.TagProto;
 import io.modelfs.core.proto.TrackerErrorProto;
 import io.modelfs.core.proto.TrackerLogEntry;
 import io.modelfs.core.proto.TrackerReply;
 import io.modelfs.core.proto.TrackerRequest;
+import io.modelfs.schedule.lease.LeasePolicy;
+import io.modelfs.schedule.lease.LeaseTable;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
@@ -40,6 +49,7 @@ import java.util.concurrent.CompletableFuture;
 final class TrackerCommands {
   private final LeasePolicy policy;
   private final Clock clock;
+  private final TrackerCounters counters = new TrackerCounters();
   private SwarmRegistry current;
   private SwarmState soft;
   private long applied;
@@ -179,8 +189,49 @@ final class TrackerCommands {
             .thenApply(chunks -> TrackerReply.newBuilder().setTerm(term)
                 .setChunks(ChunksReplyProto.newBuilder().addAllAvailable(chunks)).build());
       }
+      case SWARM_VIEW -> {
+        return done(TrackerReply.newBuilder().setTerm(term)
+            .setSwarmView(swarmView(soft(term, completions), term, r.getSwarmView().getBitfields())).build());
+      }
       default -> throw TrackerException.invalid("%s is not a tracker read (send it as a write)", r.getBodyCase());
     }
+  }
+
+  /** Every registered node with what this term's soft state knows of it, and every model with its names. */
+  private SwarmViewProto swarmView(SwarmState s, long term, boolean bitfields) {
+    SwarmViewProto.Builder b = SwarmViewProto.newBuilder().setTerm(term).setNowMillis(s.now())
+        .setActiveLeases(s.activeLeases());
+    for (NodeRecord n : current.nodes()) {
+      SwarmState.NodeSoftState ns = s.node(n.id());
+      NodeViewProto.Builder nb = NodeViewProto.newBuilder()
+          .setNode(NodeProto.newBuilder().setNodeId(n.id()).setPeerAddress(n.peerAddress()).setZone(n.zone()))
+          .setLastHeartbeatMillis(n.lastHeartbeatMillis()).setLastContactMillis(ns.lastContactMillis())
+          .setLeasesHeld(ns.leasesHeld()).setCapacityBytes(n.capacityBytes());
+      ns.holdings().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> current.model(e.getKey())
+          .ifPresent(m -> nb.addHoldings(holding(m, e.getValue(), bitfields))));
+      b.addNodes(nb);
+    }
+    Map<ModelRef, List<String>> names = new HashMap<>();
+    current.names().forEach(nr -> names.computeIfAbsent(nr.ref(), k -> new ArrayList<>()).add(nr.key()));
+    for (ModelRecord m : current.models()) {
+      b.addModels(ModelViewProto.newBuilder().setRef(m.ref().toString()).setChunkCount(m.chunkCount())
+          .addAllNames(names.getOrDefault(m.ref(), List.of())).setHolders(s.members(m.ref().digest()).size()));
+    }
+    return b.build();
+  }
+
+  private static HoldingProto holding(ModelRecord m, BitSet held, boolean bitfield) {
+    HoldingProto.Builder h = HoldingProto.newBuilder().setRef(m.ref().toString()).setChunkCount(m.chunkCount())
+        .setChunksHeld(held.cardinality());
+    if (bitfield) {
+      h.setBitfield(ByteString.copyFrom(held.toByteArray()));
+    }
+    return h.build();
+  }
+
+  /** Lease grants and takeovers since this replica started, across terms. */
+  TrackerCounters counters() {
+    return counters;
   }
 
   /** Expires leases, silent nodes and waiters of the current soft state. */
@@ -230,7 +281,7 @@ final class TrackerCommands {
       if (soft != null) {
         completions.addAll(soft.close());
       }
-      soft = new SwarmState(term, policy, clock);
+      soft = new SwarmState(term, policy, clock, counters);
     }
     return soft;
   }
@@ -241,6 +292,7 @@ final class TrackerCommands {
       case UNKNOWN_MODEL -> TrackerErrorProto.Code.UNKNOWN_MODEL;
       case NOT_LEADER, UNAVAILABLE -> TrackerErrorProto.Code.NOT_LEADER;
       case CONFLICT -> TrackerErrorProto.Code.CONFLICT;
+      case FORBIDDEN -> TrackerErrorProto.Code.FORBIDDEN;
       case INVALID -> TrackerErrorProto.Code.INVALID;
     };
     return TrackerReply.newBuilder().setError(TrackerErrorProto.newBuilder().setCode(code).setMessage(e.getMessage())).build();

@@ -1,5 +1,7 @@
 package io.modelfs.tracker;
 
+import io.modelfs.core.TlsFiles;
+import io.modelfs.schedule.lease.LeasePolicy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
@@ -17,6 +19,9 @@ import java.util.Objects;
  * @param snapshotEvery take a snapshot (and purge the log before it) every this many entries
  * @param logSegmentBytes log segments are closed (and may be purged after a snapshot) at this size
  * @param electionTimeout the Raft election timeout's lower bound; the upper is twice it
+ * @param tls this replica's certificate, key and the CA of nodes and replicas: mutual TLS on the
+ *     gRPC transport (clients and replicas alike) and node requests must carry a proof signed
+ *     with the certificate of the node they speak for; null: plain gRPC, node ids unauthenticated
  */
 public record TrackerConfig(
     String id,
@@ -32,7 +37,8 @@ public record TrackerConfig(
     int maxManifestBytes,
     long snapshotEvery,
     long logSegmentBytes,
-    Duration electionTimeout) {
+    Duration electionTimeout,
+    TlsFiles tls) {
 
   public TrackerConfig {
     Objects.requireNonNull(dataDir, "dataDir");
@@ -53,31 +59,36 @@ public record TrackerConfig(
   /** The defaults, sized for a fleet of 1,000 nodes and a few hundred models. */
   public static TrackerConfig of(String id, TrackerPeers peers, Path dataDir) {
     return new TrackerConfig(id, peers, dataDir, Duration.ofMinutes(2), Duration.ofHours(24), Duration.ofSeconds(10),
-        64, 4, 10_000, 10_000, 4 << 20, 10_000, 32 << 20, Duration.ofSeconds(1));
+        64, 4, 10_000, 10_000, 4 << 20, 10_000, 32 << 20, Duration.ofSeconds(1), null);
   }
 
   public TrackerConfig withNodeTtl(Duration v) {
-    return new TrackerConfig(id, peers, dataDir, v, modelTtl, leaseTtl, originCap, leaseBatch, maxNodes, maxModels, maxManifestBytes, snapshotEvery, logSegmentBytes, electionTimeout);
+    return new TrackerConfig(id, peers, dataDir, v, modelTtl, leaseTtl, originCap, leaseBatch, maxNodes, maxModels, maxManifestBytes, snapshotEvery, logSegmentBytes, electionTimeout, tls);
   }
 
   public TrackerConfig withLeaseTtl(Duration v) {
-    return new TrackerConfig(id, peers, dataDir, nodeTtl, modelTtl, v, originCap, leaseBatch, maxNodes, maxModels, maxManifestBytes, snapshotEvery, logSegmentBytes, electionTimeout);
+    return new TrackerConfig(id, peers, dataDir, nodeTtl, modelTtl, v, originCap, leaseBatch, maxNodes, maxModels, maxManifestBytes, snapshotEvery, logSegmentBytes, electionTimeout, tls);
   }
 
   public TrackerConfig withOriginCap(int v) {
-    return new TrackerConfig(id, peers, dataDir, nodeTtl, modelTtl, leaseTtl, v, leaseBatch, maxNodes, maxModels, maxManifestBytes, snapshotEvery, logSegmentBytes, electionTimeout);
+    return new TrackerConfig(id, peers, dataDir, nodeTtl, modelTtl, leaseTtl, v, leaseBatch, maxNodes, maxModels, maxManifestBytes, snapshotEvery, logSegmentBytes, electionTimeout, tls);
   }
 
   public TrackerConfig withSnapshotEvery(long v) {
-    return new TrackerConfig(id, peers, dataDir, nodeTtl, modelTtl, leaseTtl, originCap, leaseBatch, maxNodes, maxModels, maxManifestBytes, v, logSegmentBytes, electionTimeout);
+    return new TrackerConfig(id, peers, dataDir, nodeTtl, modelTtl, leaseTtl, originCap, leaseBatch, maxNodes, maxModels, maxManifestBytes, v, logSegmentBytes, electionTimeout, tls);
   }
 
   public TrackerConfig withElectionTimeout(Duration v) {
-    return new TrackerConfig(id, peers, dataDir, nodeTtl, modelTtl, leaseTtl, originCap, leaseBatch, maxNodes, maxModels, maxManifestBytes, snapshotEvery, logSegmentBytes, v);
+    return new TrackerConfig(id, peers, dataDir, nodeTtl, modelTtl, leaseTtl, originCap, leaseBatch, maxNodes, maxModels, maxManifestBytes, snapshotEvery, logSegmentBytes, v, tls);
   }
 
   public TrackerConfig withLogSegmentBytes(long v) {
-    return new TrackerConfig(id, peers, dataDir, nodeTtl, modelTtl, leaseTtl, originCap, leaseBatch, maxNodes, maxModels, maxManifestBytes, snapshotEvery, v, electionTimeout);
+    return new TrackerConfig(id, peers, dataDir, nodeTtl, modelTtl, leaseTtl, originCap, leaseBatch, maxNodes, maxModels, maxManifestBytes, snapshotEvery, v, electionTimeout, tls);
+  }
+
+  /** Mutual TLS with these files; null turns it off. */
+  public TrackerConfig withTls(TlsFiles v) {
+    return new TrackerConfig(id, peers, dataDir, nodeTtl, modelTtl, leaseTtl, originCap, leaseBatch, maxNodes, maxModels, maxManifestBytes, snapshotEvery, logSegmentBytes, electionTimeout, v);
   }
 
   RegistryLimits registryLimits() {

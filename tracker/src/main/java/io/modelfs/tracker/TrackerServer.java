@@ -45,10 +45,19 @@ public final class TrackerServer implements AutoCloseable {
 
   /** Starts the replica; it elects or finds a leader in the background. */
   public static TrackerServer start(TrackerConfig config) throws IOException {
-    return start(config, Clock.systemUTC());
+    return start(config, Clock.systemUTC(), TrackerListener.NONE);
+  }
+
+  /** As above, telling {@code listener} about every request this replica handles (its metrics). */
+  public static TrackerServer start(TrackerConfig config, TrackerListener listener) throws IOException {
+    return start(config, Clock.systemUTC(), listener);
   }
 
   static TrackerServer start(TrackerConfig config, Clock clock) throws IOException {
+    return start(config, clock, TrackerListener.NONE);
+  }
+
+  static TrackerServer start(TrackerConfig config, Clock clock, TrackerListener listener) throws IOException {
     Files.createDirectories(config.dataDir());
     TrackerPeers.Peer self = config.peers().find(config.id()).orElseThrow();
     RaftProperties p = new RaftProperties();
@@ -70,7 +79,7 @@ public final class TrackerServer implements AutoCloseable {
     GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf(2 * entryRoom.getSize()));
     RaftServerConfigKeys.Write.setByteLimit(p, SizeInBytes.valueOf(4 * entryRoom.getSize()));
 
-    TrackerStateMachine sm = new TrackerStateMachine(config, clock);
+    TrackerStateMachine sm = new TrackerStateMachine(config, clock, listener);
     RaftServer server;
     try {
       server = RaftServer.newBuilder()
@@ -78,6 +87,7 @@ public final class TrackerServer implements AutoCloseable {
           .setGroup(group(config.peers()))
           .setProperties(p)
           .setStateMachine(sm)
+          .setParameters(TrackerTls.parameters(config.tls()))
           .setOption(RaftStorage.StartupOption.RECOVER)
           .build();
     } catch (IOException | RuntimeException e) {
@@ -125,6 +135,62 @@ public final class TrackerServer implements AutoCloseable {
 
   TrackerCommands commands() {
     return stateMachine.commands();
+  }
+
+  /**
+   * This replica now, for {@code /metrics}, {@code /readyz} and {@code /api/status}.
+   *
+   * @param id this replica's id
+   * @param role LEADER, FOLLOWER, CANDIDATE, LISTENER or STARTING (not yet in the group)
+   * @param leaderId the leader this replica knows of, or null if none
+   * @param term the current Raft term
+   * @param commitIndex the highest log index known committed
+   * @param appliedIndex the highest log index applied to this replica's registry
+   * @param nodes registered nodes (durable, on every replica)
+   * @param models published models
+   * @param names {@code name:tag} entries
+   * @param activeLeases origin leases held now (leader only; 0 elsewhere)
+   * @param leaseGrants origin leases granted by this replica while leader, since it started
+   * @param leaseTakeovers of those, grants of a chunk whose previous lease had lapsed
+   */
+  public record Status(String id, String role, String leaderId, long term, long commitIndex, long appliedIndex,
+      int nodes, int models, int names, int activeLeases, long leaseGrants, long leaseTakeovers) {
+    /** Ready to serve: the leader, or a replica that follows a known leader. */
+    public boolean ready() {
+      return leaderId != null && (role.equals("LEADER") || role.equals("FOLLOWER") || role.equals("LISTENER"));
+    }
+  }
+
+  /** This replica's role, term, indices and registry counts now; never throws. */
+  public Status status() {
+    TrackerCommands c = stateMachine.commands();
+    int nodes;
+    int models;
+    int names;
+    synchronized (c) {
+      SwarmRegistry r = c.registry();
+      nodes = r.nodes().size();
+      models = r.modelCount();
+      names = r.nameCount();
+    }
+    SwarmState soft = c.softState();
+    int leases = soft == null ? 0 : soft.activeLeases();
+    String role = "STARTING";
+    String leader = null;
+    long term = 0;
+    long commit = -1;
+    long applied = -1;
+    RaftServer.Division d = stateMachine.division();
+    if (d != null) {
+      org.apache.ratis.server.DivisionInfo info = d.getInfo();
+      role = info.getCurrentRole().name();
+      leader = info.getLeaderId() == null ? null : info.getLeaderId().toString();
+      term = info.getCurrentTerm();
+      applied = info.getLastAppliedIndex();
+      commit = d.getRaftLog().getLastCommittedIndex();
+    }
+    return new Status(config.id(), role, leader, term, commit, applied, nodes, models, names, leases,
+        c.counters().leaseGrants(), c.counters().leaseTakeovers());
   }
 
   /** Stops the replica; its data directory keeps the log and snapshots. */

@@ -61,12 +61,20 @@ final class TrackerStateMachine extends BaseStateMachine {
   private final TrackerCommands commands;
   private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
   private final ScheduledExecutorService ticker;
+  private final TrackerListener listener;
   private volatile RaftServer.Division division;
+  private final NodeAuthenticator authenticator;
 
   TrackerStateMachine(TrackerConfig config, Clock clock) {
+    this(config, clock, TrackerListener.NONE);
+  }
+
+  TrackerStateMachine(TrackerConfig config, Clock clock, TrackerListener listener) {
     this.config = config;
     this.clock = clock;
+    this.listener = listener;
     this.commands = new TrackerCommands(config.registryLimits(), config.leasePolicy(), clock);
+    this.authenticator = authenticator(config);
     this.ticker = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "tracker-" + config.id() + "-tick");
       t.setDaemon(true);
@@ -122,13 +130,43 @@ final class TrackerStateMachine extends BaseStateMachine {
       if (!TrackerCommands.isDurable(command)) {
         throw TrackerException.invalid("%s is not a durable tracker command", command.getBodyCase());
       }
+      try {
+        authenticator.check(request.getMessage().getContent().toByteArray(), command, clock.millis());
+      } catch (TrackerException e) {
+        log.warn("tracker {}: refused {} from client {}: {}", config.id(), command.getBodyCase(), request.getClientId(),
+            e.getMessage());
+        throw e;
+      }
       commands.validate(command);
-      TrackerLogEntry entry = TrackerLogEntry.newBuilder().setTimeMillis(clock.millis()).setCommand(command).build();
+      // The node's proof was checked here, on the leader; the log keeps the command only.
+      TrackerLogEntry entry = TrackerLogEntry.newBuilder().setTimeMillis(clock.millis())
+          .setCommand(command.toBuilder().clearProof()).build();
       return b.setLogData(ByteString.copyFrom(entry.toByteArray())).build();
     } catch (InvalidProtocolBufferException e) {
+      record("MALFORMED", TrackerCommands.error(TrackerException.invalid("malformed")), System.nanoTime());
       return refused(b, TrackerException.invalid("malformed tracker command from client %s: %s", request.getClientId(), e.getMessage()));
     } catch (TrackerException e) {
+      record(kindOf(request), TrackerCommands.error(e), System.nanoTime());
       return refused(b, e);
+    }
+  }
+
+  private static NodeAuthenticator authenticator(TrackerConfig config) {
+    if (config.tls() == null) {
+      return NodeAuthenticator.OPEN;
+    }
+    try {
+      return NodeAuthenticator.certificates(config.tls());
+    } catch (IOException e) {
+      throw new IllegalArgumentException("tracker " + config.id() + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static String kindOf(RaftClientRequest request) {
+    try {
+      return TrackerRequest.parseFrom(request.getMessage().getContent().toByteArray()).getBodyCase().name();
+    } catch (InvalidProtocolBufferException e) {
+      return "MALFORMED";
     }
   }
 
@@ -142,15 +180,23 @@ final class TrackerStateMachine extends BaseStateMachine {
   public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
     LogEntryProto entry = trx.getLogEntry();
     TrackerReply reply;
+    long started = System.nanoTime();
+    String kind = "UNKNOWN";
     synchronized (commands) {
       try {
-        reply = commands.apply(TrackerLogEntry.parseFrom(entry.getStateMachineLogEntry().getLogData().toByteArray()));
+        TrackerLogEntry logged = TrackerLogEntry.parseFrom(entry.getStateMachineLogEntry().getLogData().toByteArray());
+        kind = logged.getCommand().getBodyCase().name();
+        reply = commands.apply(logged);
       } catch (InvalidProtocolBufferException e) {
         // Cannot happen for entries this code appended; apply nothing, the same on every replica.
         log.error("tracker {}: log entry {} is not a TrackerLogEntry: {}", config.id(), entry.getIndex(), e.getMessage());
         reply = TrackerCommands.error(TrackerException.invalid("log entry %d is malformed", entry.getIndex()));
       }
       updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
+    }
+    if (trx.getClientRequest() != null) {
+      // Only the leader has the client's request: count each write once, on the replica that took it.
+      record(kind, reply, started);
     }
     return CompletableFuture.completedFuture(message(reply));
   }
@@ -169,7 +215,37 @@ final class TrackerStateMachine extends BaseStateMachine {
       return CompletableFuture.completedFuture(message(TrackerCommands.error(new TrackerException(
           TrackerException.Code.NOT_LEADER, "tracker " + config.id() + " is not the leader"))));
     }
-    return commands.read(r, info.getCurrentTerm()).thenApply(TrackerStateMachine::message);
+    long started = System.nanoTime();
+    String kind = r.getBodyCase().name();
+    try {
+      authenticator.check(request.getContent().toByteArray(), r, clock.millis());
+    } catch (TrackerException e) {
+      log.warn("tracker {}: refused {}: {}", config.id(), kind, e.getMessage());
+      TrackerReply refused = TrackerCommands.error(e);
+      record(kind, refused, started);
+      return CompletableFuture.completedFuture(message(refused));
+    }
+    return commands.read(r, info.getCurrentTerm()).thenApply(reply -> {
+      record(kind, reply, started);
+      if (reply.hasSwarmView()) {
+        reply = reply.toBuilder().setSwarmView(reply.getSwarmView().toBuilder().setLeaderId(config.id())).build();
+      }
+      return message(reply);
+    });
+  }
+
+  private void record(String kind, TrackerReply reply, long startedNanos) {
+    try {
+      listener.handled(kind, !reply.hasError(), java.time.Duration.ofNanos(System.nanoTime() - startedNanos));
+    } catch (RuntimeException e) {
+      log.warn("tracker {}: request listener failed: {}", config.id(), e.toString());
+    }
+  }
+
+  /** This replica's Raft division, or null while it starts. */
+  RaftServer.Division division() {
+    info();
+    return division;
   }
 
   @Override

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.modelfs.schedule.lease.LeasePolicy;
+import io.modelfs.schedule.lease.LeaseTable;
 import java.time.Duration;
 import java.util.BitSet;
 import java.util.List;

@@ -7,6 +7,7 @@ import io.modelfs.core.proto.LeaseRequestProto;
 import io.modelfs.core.proto.ResolveProto;
 import io.modelfs.core.proto.TrackerLogEntry;
 import io.modelfs.core.proto.TrackerRequest;
+import io.modelfs.schedule.lease.LeasePolicy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;

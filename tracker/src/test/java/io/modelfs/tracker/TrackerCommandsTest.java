@@ -19,6 +19,7 @@ import io.modelfs.core.proto.TrackerErrorProto;
 import io.modelfs.core.proto.TrackerLogEntry;
 import io.modelfs.core.proto.TrackerReply;
 import io.modelfs.core.proto.TrackerRequest;
+import io.modelfs.schedule.lease.LeasePolicy;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -42,6 +42,7 @@ class TrackerManifestsTest {
     @Override public void publish(ModelRef r, byte[] m, byte[] s) {}
     @Override public void tag(String n, String t, ModelRef r) {}
     @Override public List<Node> neighbours(String n, Optional<Digest> m, int l) { return List.of(); }
+    @Override public io.modelfs.core.proto.SwarmViewProto swarm(boolean b) { return io.modelfs.core.proto.SwarmViewProto.getDefaultInstance(); }
     @Override public long ping(String n) { return 1; }
     @Override public long announceAll(String n, Digest m, BitSet h, int c) { return 1; }
     @Override public long announceDelta(String n, Digest m, Collection<Integer> h, Collection<Integer> d) { return 1; }

@@ -3,29 +3,38 @@ package io.modelfs.agent.cli;
 import io.modelfs.agent.Agent;
 import io.modelfs.agent.AgentConfig;
 import io.modelfs.agent.k8s.NodeLabels;
+import io.modelfs.agent.SecuritySettings;
 import io.modelfs.agent.SwarmSettings;
 import io.modelfs.agent.http.HttpAddress;
 import io.modelfs.core.ByteSize;
 import io.modelfs.core.Durations;
 import io.modelfs.fuse.MountConfig;
 import io.modelfs.origin.OriginConfig;
+import io.modelfs.schedule.SchedulerConfig;
 import io.modelfs.store.StoreConfig;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "agent", description = "Run the node agent: mount models read-only and serve the control socket until stopped.")
 final class AgentCommand implements Callable<Integer> {
-  @Option(names = "--mount", required = true, description = "Directory to mount the models at.")
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(AgentCommand.class);
+
+  @Mixin
+  DaemonOptions daemon;
+
+  @Option(names = "--mount", description = "Directory to mount the models at (required).")
   Path mount;
 
-  @Option(names = "--store", required = true, description = "Chunk store directory (local NVMe).")
+  @Option(names = "--store", description = "Chunk store directory (local NVMe) (required).")
   Path store;
 
-  @Option(names = "--manifests", description = "Manifests location URI; repeat for several. Optional with --tracker, which is asked first.")
+  @Option(names = "--manifests", split = ",",
+      description = "Manifests location URI; repeat (or separate with commas) for several. Optional with --tracker, which is asked first.")
   List<String> manifests = new java.util.ArrayList<>();
 
   @Option(names = "--control", description = "Control socket (default: ${DEFAULT-VALUE}).")
@@ -48,7 +57,7 @@ final class AgentCommand implements Callable<Integer> {
       description = "Opening a safetensors file prefetches its tensors in file order (default: ${DEFAULT-VALUE}).")
   boolean formatPrefetch = true;
 
-  @Option(names = "--config", paramLabel = "FILE",
+  @Option(names = {"--config", "--origin-config"}, paramLabel = "FILE",
       description = "Origin settings per URI prefix: endpoint, region, credentials source, rate cap, parts (see README).")
   Path config;
 
@@ -70,7 +79,27 @@ final class AgentCommand implements Callable<Integer> {
       description = "Serve /metrics, /healthz, /readyz, /api/status, /api/swarm and the dashboard at / here; 'off' serves none (default: ${DEFAULT-VALUE}).")
   String http = HttpAddress.DEFAULT.toString();
 
-  @Option(names = "--peer", paramLabel = "HOST:PORT", description = "A static neighbour to exchange chunks with; repeatable.")
+  @Option(names = "--max-downloads",
+      description = "Chunk fetches at once, from peers and the origin together (default: ${DEFAULT-VALUE}).")
+  int maxDownloads = SchedulerConfig.defaults().maxDownloads();
+
+  @Option(names = "--origin-concurrency",
+      description = "Origin fetches at once on this node (default: ${DEFAULT-VALUE}); the swarm-wide cap is the tracker's.")
+  int originConcurrency = SchedulerConfig.defaults().maxOriginFetches();
+
+  @Option(names = "--download-limit", paramLabel = "SIZE",
+      description = "Most bytes per second this node fetches, e.g. 500MiB; 0: no cap (default: ${DEFAULT-VALUE}).")
+  String downloadLimit = "0";
+
+  @Option(names = "--upload-slots",
+      description = "Chunks uploaded to peers at once (default: ${DEFAULT-VALUE}).")
+  int uploadSlots = SchedulerConfig.defaults().uploadSlots();
+
+  @Option(names = "--zone", description = "This node's zone label; the tracker hands out neighbours in the same zone first.")
+  String zone = "";
+
+  @Option(names = "--peer", paramLabel = "HOST:PORT", split = ",",
+      description = "A static neighbour to exchange chunks with; repeatable (or separate with commas).")
   List<String> peers = List.of();
 
   @Option(names = "--store-budget", paramLabel = "SIZE",
@@ -86,32 +115,65 @@ final class AgentCommand implements Callable<Integer> {
           + " model.modelfs.io/sha256-<56 hex>=<name> while it holds a pulled model whole (see 'modelfs label').")
   String nodeName;
 
+  @Mixin
+  TlsOptions tls;
+
+  @Option(names = "--control-group", paramLabel = "GROUP",
+      description = "A group whose members may use the control socket too (mode 0660); default: the agent's user only (0600).")
+  String controlGroup;
+
+  @Option(names = "--manifest-public-key", paramLabel = "PEM",
+      description = "Open only models whose manifest is signed with this Ed25519 key ('modelfs keygen'); unsigned or"
+          + " mis-signed manifests are refused (not mounted or pulled).")
+  Path manifestPublicKey;
+
   @Override
   public Integer call() throws Exception {
+    daemon.begin();
     AgentConfig config = AgentConfig.of(mount, store, manifests, control)
         .withOrigins(this.config == null ? OriginConfig.defaults() : OriginConfig.load(this.config))
-        .withReadTimeout(Durations.parse(readTimeout))
+        .withReadTimeout(daemon.parse("read-timeout", readTimeout, Durations::parse))
         .withFetchThreads(fetchThreads)
         .withReadaheadChunks(readahead)
         .withKernelReadaheadKb(kernelReadaheadKb)
         .withFormatPrefetch(formatPrefetch)
-        .withHttp(http.equals("off") ? null : HttpAddress.parse(http))
-        .withStoreLimits(storeBudget == null ? StoreConfig.UNLIMITED : ByteSize.parse(storeBudget), ByteSize.parse(storeMinFree));
-    Agent agent = Agent.start(config, swarmSettings());
+        .withHttp(http.equals("off") ? null : daemon.parse("http", http, HttpAddress::parse))
+        .withStoreLimits(storeBudget == null ? StoreConfig.UNLIMITED : daemon.parse("store-budget", storeBudget, ByteSize::parse),
+            daemon.parse("store-min-free", storeMinFree, ByteSize::parse))
+        .withScheduler(scheduler());
+    SwarmSettings swarm = swarmSettings();
+    if (daemon.printedOrLogging()) {
+      return 0;
+    }
+    daemon.require("mount", mount);
+    daemon.require("store", store);
+    LogFormat.node(swarm.nodeId());
+    org.slf4j.MDC.put("node", swarm.nodeId());
+    Agent agent = Agent.start(config, swarm, SecuritySettings.fromFlags(controlGroup, manifestPublicKey));
     agent.labelNode(nodeName == null || nodeName.isBlank() ? NodeLabels.disabled() : NodeLabels.forNode(nodeName));
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       agent.close();
       stopped.countDown();
     }, "agent-shutdown"));
-    System.err.println("modelfs agent: serving " + mount + "; control socket " + control + "; Ctrl-C to stop");
+    log.info("modelfs agent {}: serving {}; control socket {}; Ctrl-C to stop", swarm.nodeId(), mount, control);
     stopped.await();
     return 0;
   }
 
+  /** The fetch scheduler's defaults with this command line's caps. */
+  private SchedulerConfig scheduler() {
+    SchedulerConfig d = SchedulerConfig.defaults();
+    return new SchedulerConfig(maxDownloads, Math.min(d.maxPerPeer(), maxDownloads), originConcurrency,
+        daemon.parse("download-limit", downloadLimit, ByteSize::parse), uploadSlots, d.uploadBytesPerSecond(),
+        d.peerStall(), d.leaseWait(), d.leaseBatch(), d.endgameChunks(), d.fallbackOriginBytesPerSecond());
+  }
+
   private SwarmSettings swarmSettings() throws java.net.UnknownHostException {
     String id = nodeId != null ? nodeId : java.net.InetAddress.getLocalHost().getHostName();
-    return new SwarmSettings(listen == null ? null : SwarmSettings.hostPort(listen), id, swarmKeyFile,
-        SwarmSettings.trackerList(trackers), peers.stream().map(SwarmSettings::hostPort).toList());
+    return new SwarmSettings(listen == null ? null : daemon.parse("listen", listen, SwarmSettings::hostPort), id,
+        swarmKeyFile, daemon.parse("tracker", trackers, SwarmSettings::trackerList),
+        peers.stream().map(p -> daemon.parse("peer", p, SwarmSettings::hostPort)).toList(), zone)
+        .withTls(tls.files());
   }
 }

@@ -2,6 +2,7 @@ package io.modelfs.agent.cli;
 
 import io.modelfs.core.ByteSize;
 import io.modelfs.core.ManifestCodec;
+import io.modelfs.core.ManifestSignature;
 import io.modelfs.core.ModelRef;
 import io.modelfs.origin.Importer;
 import io.modelfs.origin.ManifestStore;
@@ -10,11 +11,14 @@ import io.modelfs.origin.OriginConfig;
 import io.modelfs.origin.OriginException;
 import io.modelfs.origin.Origins;
 import io.modelfs.tracker.TrackerClient;
+import io.modelfs.tracker.TrackerClientConfig;
 import io.modelfs.tracker.TrackerClients;
 import io.modelfs.tracker.TrackerPeers;
 import java.nio.file.Path;
+import java.security.PrivateKey;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -47,8 +51,17 @@ final class ImportCommand implements Callable<Integer> {
       description = "Origin settings per URI prefix: endpoint, region, credentials source, rate cap, parts (see README).")
   Path config;
 
+  @Option(names = "--sign-key", paramLabel = "PEM",
+      description = "Sign the manifest with this Ed25519 private key ('modelfs keygen'): writes <hex>.sig beside it, which"
+          + " agents started with --manifest-public-key require.")
+  Path signKey;
+
+  @Mixin
+  TlsOptions tls;
+
   @Override
   public Integer call() throws Exception {
+    PrivateKey signer = signKey == null ? null : ManifestSignature.readPrivateKey(signKey);
     TrackerPeers trackerPeers = tracker == null ? null : TrackerPeers.parse(tracker);
     OriginConfig origins = config == null ? OriginConfig.defaults() : OriginConfig.load(config);
     Importer.Config defaults = Importer.Config.defaults();
@@ -71,20 +84,23 @@ final class ImportCommand implements Callable<Integer> {
       try (Origin out = Origins.open(location, origins)) {
         ModelRef ref;
         try {
-          ref = new ManifestStore(out).publish(result);
+          ref = new ManifestStore(out).publish(result, signer);
         } catch (OriginException.AccessDenied | OriginException.Permanent e) {
           throw new OriginException.Permanent(out.uri(), "cannot write the manifest (" + e.getMessage()
               + "); for a read-only bucket or an HTTPS origin give --manifests URI", e);
         }
         progress.close();
         if (trackerPeers != null) {
-          try (TrackerClient client = TrackerClients.connect(trackerPeers)) {
+          try (TrackerClient client = TrackerClients.connect(trackerPeers, TrackerClientConfig.defaults().withTls(tls.files()))) {
             client.publish(ref, result.manifestBytes(), ManifestCodec.encodeSources(result.sources()));
             client.tag(name, tag, ref);
           }
           System.err.printf("published %s as %s:%s on tracker %s%n", ref, name, tag, trackerPeers);
         }
         double secs = (System.nanoTime() - start) / 1e9;
+        if (signer != null) {
+          System.err.printf("signed: %s%s beside the manifest%n", ref.digest().hex(), ManifestSignature.SUFFIX);
+        }
         System.err.printf("imported %d files, %s in %.1f s (%s/s); manifest in %s%n",
             result.manifest().files().size(), ByteSize.format(result.manifest().totalBytes()), secs,
             ByteSize.format((long) (result.manifest().totalBytes() / Math.max(secs, 1e-3))), out.uri());

@@ -1,5 +1,7 @@
 package io.modelfs.agent.cli;
 
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -14,6 +16,7 @@ import picocli.CommandLine.Command;
       DemoCommand.class,
       AgentCommand.class,
       ImportCommand.class,
+      KeygenCommand.class,
       PullCommand.class,
       StatusCommand.class,
       LabelCommand.class,
@@ -22,6 +25,7 @@ import picocli.CommandLine.Command;
       VerifyCommand.class,
       UnpinCommand.class,
       TrackerCommand.class,
+      io.modelfs.sim.SimulateCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {
@@ -35,12 +39,33 @@ public final class Main implements Runnable {
   }
 
   static CommandLine commandLine() {
+    return commandLine(System.getenv());
+  }
+
+  /** The command line with daemon settings layered over {@code env} (see {@link ConfigLayers}). */
+  static CommandLine commandLine(Map<String, String> env) {
     CommandLine cl = new CommandLine(new Main());
     cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       commandLine.getErr().println("modelfs: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
       return 1;
     });
+    for (String daemon : List.of("agent", "tracker")) {
+      cl.getSubcommands().get(daemon).setDefaultValueProvider(new ConfigLayers(env));
+    }
+    CommandLine.IParameterExceptionHandler picocli = cl.getParameterExceptionHandler();
+    cl.setParameterExceptionHandler((ex, args) -> picocli.handleParseException(layered(ex), args));
     return cl;
+  }
+
+  /** A bad value that came from the config file or a variable names that layer, not only the option. */
+  private static CommandLine.ParameterException layered(CommandLine.ParameterException ex) {
+    if (ex.getArgSpec() instanceof CommandLine.Model.OptionSpec o
+        && o.command().defaultValueProvider() instanceof ConfigLayers layers && layers.fromLayer(o)
+        && !ex.getCommandLine().getParseResult().hasMatchedOption(o)) {
+      return new CommandLine.ParameterException(ex.getCommandLine(), "bad value for setting '" + ConfigLayers.key(o)
+          + "' (from " + layers.source(o) + "): " + ex.getMessage(), ex, o, ex.getValue());
+    }
+    return ex;
   }
 
   @Override

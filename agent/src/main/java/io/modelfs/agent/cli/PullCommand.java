@@ -17,7 +17,8 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "pull", description = "Fetch every chunk of a model into the local store through the running agent; exits 0 only when all are local and verified.")
 final class PullCommand implements Callable<Integer> {
-  @Parameters(index = "0", paramLabel = "REF", description = "name@sha256:<hex>, as printed by 'modelfs import'.")
+  @Parameters(index = "0", paramLabel = "REF",
+      description = "name@sha256:<hex>, as printed by 'modelfs import', or NAME[:TAG] (tag 'latest' when none), resolved by the agent's tracker.")
   String ref;
 
   @Option(names = "--agent", description = "The agent's control socket (default: ${DEFAULT-VALUE}).")
@@ -31,24 +32,23 @@ final class PullCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    ModelRef parsed = ModelRef.parse(ref);
+    String parsed = ref.contains("@") ? ModelRef.parse(ref).toString() : checkedName(ref);
     ProgressBar[] bar = new ProgressBar[1];
     ControlResponse last;
     try {
       last = ControlClient.call(agent,
-          ControlRequest.newBuilder().setPull(PullRequest.newBuilder().setRef(parsed.toString()).setPin(pin)).build(),
+          ControlRequest.newBuilder().setPull(PullRequest.newBuilder().setRef(parsed).setPin(pin)).build(),
           r -> {
             PullProgress p = r.getProgress();
             if (json) {
               return;
             }
             if (bar[0] == null) {
-              bar[0] = ImportProgress.ProgressBars.bytes("pull " + parsed.name(), p.getBytesTotal());
+              bar[0] = ImportProgress.ProgressBars.bytes("pull " + nameOf(parsed), p.getBytesTotal());
             }
             bar[0].stepTo(p.getBytesDone());
-            // The bar shows the rate; the split says how much was local already and how much came in.
-            bar[0].setExtraMessage("local " + ByteSize.format(p.getBytesLocal()) + ", fetched "
-                + ByteSize.format(p.getBytesDone() - p.getBytesLocal()));
+            // The bar shows the rate; the split says where the bytes came from.
+            bar[0].setExtraMessage(split(p));
           });
     } finally {
       if (bar[0] != null) {
@@ -60,18 +60,44 @@ final class PullCommand implements Callable<Integer> {
       return 1;
     }
     PullProgress done = last.getDone();
+    String resolved = done.getRef().isEmpty() ? parsed : done.getRef();
     if (json) {
       System.out.println(com.google.protobuf.util.JsonFormat.printer().alwaysPrintFieldsWithNoPresence().print(done));
       return 0;
     }
     double secs = Math.max(done.getElapsedMillis(), 1) / 1000.0;
-    long fetched = done.getBytesDone() - done.getBytesLocal();
-    System.out.printf("pulled %s: %d chunks, %s (%s fetched, %s already local) in %.1f s%n", parsed,
-        done.getChunksTotal(), ByteSize.format(done.getBytesTotal()), ByteSize.format(fetched),
-        ByteSize.format(done.getBytesLocal()), secs);
+    System.out.printf("pulled %s: %d chunks, %s (%s) in %.1f s%n",
+        parsed.equals(resolved) ? resolved : parsed + " (" + resolved + ")",
+        done.getChunksTotal(), ByteSize.format(done.getBytesTotal()), split(done), secs);
     if (pin) {
-      System.out.println("pinned " + parsed + ": its chunks stay until 'modelfs unpin " + parsed + "'");
+      System.out.println("pinned " + resolved + ": its chunks stay until 'modelfs unpin " + resolved + "'");
     }
     return 0;
+  }
+
+  /** Where the bytes done came from: {@code peers 3.0 MiB, origin 1.0 MiB, already local 0 B}. */
+  static String split(PullProgress p) {
+    return "peers " + ByteSize.format(p.getBytesPeer()) + ", origin " + ByteSize.format(p.getBytesOrigin())
+        + ", already local " + ByteSize.format(p.getBytesLocal());
+  }
+
+  /** {@code NAME[:TAG]} checked here so that a typo fails before the agent is asked; the agent resolves it. */
+  private static String checkedName(String text) {
+    int colon = text.indexOf(':');
+    try {
+      ModelRef.checkName(colon < 0 ? text : text.substring(0, colon));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("'" + text + "' is neither a ref (<name>@sha256:<64 hex>) nor NAME[:TAG]: "
+          + e.getMessage());
+    }
+    if (colon == text.length() - 1 || text.indexOf(':', colon + 1) >= 0) {
+      throw new IllegalArgumentException("'" + text + "' is neither a ref (<name>@sha256:<64 hex>) nor NAME[:TAG]");
+    }
+    return text;
+  }
+
+  private static String nameOf(String refOrName) {
+    int cut = refOrName.indexOf('@') >= 0 ? refOrName.indexOf('@') : refOrName.indexOf(':');
+    return cut < 0 ? refOrName : refOrName.substring(0, cut);
   }
 }

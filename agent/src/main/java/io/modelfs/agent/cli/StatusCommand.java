@@ -15,7 +15,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "status", description = "Show what the running agent serves and holds: readiness, store, traffic by source, and how much of each open model is local.")
+@Command(name = "status", description = "Show what the running agent serves and holds: readiness, store, traffic by source, how much of each open model is local and, with a tracker, the swarm: every node with its status, address, zone and chunks held per model.")
 final class StatusCommand implements Callable<Integer> {
   @Option(names = "--agent", description = "The agent's control socket (default: ${DEFAULT-VALUE}).")
   Path agent = AgentConfig.DEFAULT_CONTROL;
@@ -48,14 +48,44 @@ final class StatusCommand implements Callable<Integer> {
         ByteSize.format(delivered));
     if (s.getCompletionCount() == 0) {
       System.out.println("models:    none opened yet");
-      return 0;
+    } else {
+      System.out.printf("%-8s %15s %12s %12s  %s%n", "local", "chunks", "bytes", "size", "model");
+      for (ModelCompletion c : s.getCompletionList()) {
+        System.out.printf("%-8s %15s %12s %12s  %s%n", percent(c), c.getChunksLocal() + "/" + c.getChunksTotal(),
+            ByteSize.format(c.getBytesLocal()), ByteSize.format(c.getBytesTotal()), c.getRef());
+      }
     }
-    System.out.printf("%-8s %15s %12s %12s  %s%n", "local", "chunks", "bytes", "size", "model");
-    for (ModelCompletion c : s.getCompletionList()) {
-      System.out.printf("%-8s %15s %12s %12s  %s%n", percent(c), c.getChunksLocal() + "/" + c.getChunksTotal(),
-          ByteSize.format(c.getBytesLocal()), ByteSize.format(c.getBytesTotal()), c.getRef());
+    if (!s.getTracker().isEmpty()) {
+      System.out.println();
+      swarm(s);
     }
     return 0;
+  }
+
+  /** The swarm as the tracker sees it: one row per node (this one first), one column per model's completion. */
+  private static void swarm(AgentStatus s) {
+    System.out.println("tracker:   " + s.getTracker());
+    System.out.printf("%-20s %-10s %-22s %-10s %8s %6s  %s%n", "node", "status", "address", "zone", "seen", "leases",
+        "models (chunks held)");
+    System.out.printf("%-20s %-10s %-22s %-10s %8s %6s  %s%n", s.getNode() + " *", state(s.getReadiness()), "",
+        "", "now", "", models(s));
+    for (AgentStatus n : s.getSwarmList()) {
+      System.out.printf("%-20s %-10s %-22s %-10s %8s %6d  %s%n", n.getNode(), state(n.getReadiness()),
+          n.getPeerAddress(), n.getZone(), n.getLastSeenMillis() / 1000 + " s", n.getLeasesHeld(), models(n));
+    }
+  }
+
+  private static String state(String readiness) {
+    return readiness.startsWith("ready") ? "ready" : readiness.startsWith("degraded") ? "degraded" : "down";
+  }
+
+  private static String models(AgentStatus n) {
+    StringBuilder b = new StringBuilder();
+    for (ModelCompletion c : n.getCompletionList()) {
+      b.append(b.length() == 0 ? "" : ", ").append(c.getRef().split("@")[0]).append(' ')
+          .append(c.getChunksLocal()).append('/').append(c.getChunksTotal());
+    }
+    return b.length() == 0 ? "-" : b.toString();
   }
 
   /** Rounded down, as the dashboard shows it: 100.0% only when every chunk is local. */

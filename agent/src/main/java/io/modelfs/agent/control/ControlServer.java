@@ -14,7 +14,11 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.GroupPrincipal;
+import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipalNotFoundException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -23,7 +27,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The agent's control API on a Unix socket that only its owner may use (mode 0600). Each
+ * The agent's control API on a Unix socket that only its owner may use (mode 0600, or 0660 with
+ * a named group). Each
  * connection carries one {@link ControlRequest}, answered by a {@link ControlService}; at most
  * {@link #MAX_CONNECTIONS} are served at once and further ones are refused with an error.
  */
@@ -50,29 +55,64 @@ public final class ControlServer implements AutoCloseable {
     this.acceptor.setDaemon(true);
   }
 
+  /** As {@link #start(Path, ControlService, String)} with no group: mode 0600, the agent's user only. */
+  public static ControlServer start(Path path, ControlService service) throws IOException {
+    return start(path, service, null);
+  }
+
   /**
    * Listens on {@code path}, removing a socket file left by an agent that is gone; fails if a
-   * live agent answers there.
+   * live agent answers there. The socket is mode 0600, or 0660 owned by {@code group} when one
+   * is given (the group whose members may run {@code modelfs pull}, e.g. a pull Job's). It is
+   * bound inside a private (0700) directory, given its mode and group, and only then renamed to
+   * {@code path}, so no one else can connect in between. Throws an IOException naming the path
+   * or the group.
    */
-  public static ControlServer start(Path path, ControlService service) throws IOException {
-    Files.createDirectories(path.toAbsolutePath().getParent());
+  public static ControlServer start(Path path, ControlService service, String group) throws IOException {
+    Path dir = path.toAbsolutePath().getParent();
+    Files.createDirectories(dir);
+    GroupPrincipal owner = null;
+    if (group != null) {
+      try {
+        owner = dir.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(group);
+      } catch (UserPrincipalNotFoundException e) {
+        throw new IOException("control socket group '" + group + "' does not exist on this host (--control-group)", e);
+      }
+    }
     if (Files.exists(path)) {
       if (ControlClient.isAlive(path)) {
         throw new IOException("another agent is already serving " + path + "; stop it or pick another --control path");
       }
       Files.delete(path);
     }
+    Path staging = dir.resolve(".ctl-" + ProcessHandle.current().pid());
+    deleteStaging(staging);
     ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
     try {
-      server.bind(UnixDomainSocketAddress.of(path));
-      Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
+      Files.createDirectory(staging, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      Path bound = staging.resolve("s");
+      server.bind(UnixDomainSocketAddress.of(bound));
+      Files.setPosixFilePermissions(bound, PosixFilePermissions.fromString(owner == null ? "rw-------" : "rw-rw----"));
+      if (owner != null) {
+        Files.getFileAttributeView(bound, PosixFileAttributeView.class).setGroup(owner);
+      }
+      Files.move(bound, path, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
       server.close();
-      throw new IOException("cannot listen on control socket " + path + ": " + e.getMessage(), e);
+      throw new IOException("cannot listen on control socket " + path + (group == null ? "" : " (group " + group + ")")
+          + ": " + e.getMessage(), e);
+    } finally {
+      deleteStaging(staging);
     }
     ControlServer s = new ControlServer(path, server, service);
     s.acceptor.start();
+    log.info("control socket {} (mode {}{})", path, owner == null ? "0600" : "0660", owner == null ? "" : ", group " + group);
     return s;
+  }
+
+  private static void deleteStaging(Path staging) throws IOException {
+    Files.deleteIfExists(staging.resolve("s"));
+    Files.deleteIfExists(staging);
   }
 
   public Path path() {

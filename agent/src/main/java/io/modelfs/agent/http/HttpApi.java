@@ -26,8 +26,9 @@ import org.slf4j.LoggerFactory;
  * GET /metrics      Prometheus text format
  * GET /healthz      200 "ok" while the process serves (liveness)
  * GET /readyz       200 when ready (body says "degraded: ..." if so), else 503 with the reasons
- * GET /api/status   this node as JSON (AgentStatus of control.proto, proto3 JSON mapping)
- * GET /api/swarm    {"tracker": ..., "nodes": [AgentStatus, ...]}: this node alone without a tracker
+ * GET /api/status   this node as JSON (the agent: AgentStatus of control.proto, proto3 JSON mapping)
+ * GET /api/swarm    {"tracker": ..., "nodes": [AgentStatus, ...]} (see {@link SwarmJson}): the node
+ *                   alone without a tracker, the whole swarm through it
  * GET /             the dashboard (static files from the jar; no external assets)
  * </pre>
  *
@@ -44,9 +45,13 @@ public final class HttpApi implements AutoCloseable {
       "/dashboard.js", "dashboard.js",
       "/dashboard.css", "dashboard.css");
 
-  /** What the endpoints read; each supplier is called per request and must not throw. */
-  public record Sources(Supplier<String> metrics, Supplier<AgentStatus> status, Readiness readiness,
-      Supplier<String> tracker) {}
+  /**
+   * What the endpoints read: Prometheus text, then JSON documents for {@code /api/status} and
+   * {@code /api/swarm}. Each supplier is called per request and must not block for long; what it
+   * throws becomes a 500 naming the cause.
+   */
+  public record Sources(Supplier<String> metrics, Supplier<String> status, Readiness readiness,
+      Supplier<String> swarm) {}
 
   private final HttpServer server;
   private final ExecutorService threads;
@@ -100,8 +105,8 @@ public final class HttpApi implements AutoCloseable {
           Readiness.Report report = sources.readiness().check();
           send(exchange, report.ready() ? 200 : 503, "text/plain; charset=utf-8", report.body());
         }
-        case "/api/status" -> send(exchange, 200, "application/json", json(sources.status().get()));
-        case "/api/swarm" -> send(exchange, 200, "application/json", swarm(sources));
+        case "/api/status" -> send(exchange, 200, "application/json", sources.status().get());
+        case "/api/swarm" -> send(exchange, 200, "application/json", sources.swarm().get());
         default -> serveStatic(exchange, path);
       }
     } catch (IOException | RuntimeException e) {
@@ -117,30 +122,6 @@ public final class HttpApi implements AutoCloseable {
   /** This node as JSON: proto3's JSON mapping (64-bit numbers are strings), every field present. */
   public static String json(AgentStatus status) throws InvalidProtocolBufferException {
     return JsonFormat.printer().alwaysPrintFieldsWithNoPresence().print(status);
-  }
-
-  private static String swarm(Sources sources) throws InvalidProtocolBufferException {
-    String tracker = sources.tracker().get();
-    return "{\n  \"tracker\": " + (tracker == null ? "null" : quote(tracker)) + ",\n  \"nodes\": ["
-        + json(sources.status().get()) + "]\n}";
-  }
-
-  private static String quote(String s) {
-    StringBuilder b = new StringBuilder("\"");
-    for (char c : s.toCharArray()) {
-      switch (c) {
-        case '"' -> b.append("\\\"");
-        case '\\' -> b.append("\\\\");
-        default -> {
-          if (c < 0x20) {
-            b.append(String.format("\\u%04x", (int) c));
-          } else {
-            b.append(c);
-          }
-        }
-      }
-    }
-    return b.append('"').toString();
   }
 
   private static void serveStatic(HttpExchange exchange, String path) throws IOException {

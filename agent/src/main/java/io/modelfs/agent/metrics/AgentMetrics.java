@@ -30,10 +30,11 @@ import java.util.function.ToDoubleFunction;
  * control requests, and traffic rates for the dashboard and {@code modelfs status}.
  *
  * <p>Names (Prometheus): {@code modelfs_served_bytes_total{source}}, {@code
- * modelfs_uploaded_bytes_total}, {@code modelfs_fetch_seconds{source,outcome}} (histogram),
+ * modelfs_uploaded_bytes_total}, {@code modelfs_uploaded_chunks_total}, {@code modelfs_fetch_seconds{source,outcome}} (histogram),
  * {@code modelfs_fetch_verification_failures_total{source}}, {@code modelfs_store_*}, {@code
  * modelfs_control_requests_total{command,outcome}}, {@code modelfs_pulls_active}, {@code
- * modelfs_fuse_operations_seconds{op}}, {@code modelfs_fuse_errors_total{op,errno}}, plus the JVM's.
+ * modelfs_fuse_operations_seconds{op}}, {@code modelfs_fuse_errors_total{op,errno}}, {@code
+ * modelfs_peers_connected} (registered by the agent when it runs a swarm), plus the JVM's.
  * Thread-safe.
  */
 public final class AgentMetrics implements FetchMetrics, AutoCloseable {
@@ -54,6 +55,7 @@ public final class AgentMetrics implements FetchMetrics, AutoCloseable {
   private final Map<Source, Timer> fetchCorrupt = new EnumMap<>(Source.class);
   private final Map<Source, Counter> corrupt = new EnumMap<>(Source.class);
   private final Counter uploaded;
+  private final Counter uploadedChunks;
   private final TrafficRates rates = new TrafficRates(RATE_WINDOW_MILLIS, TRAFFIC.length + 1);
   private final ControlMetrics control;
   private final FuseMetrics fuse;
@@ -75,6 +77,8 @@ public final class AgentMetrics implements FetchMetrics, AutoCloseable {
           .register(registry));
     }
     uploaded = Counter.builder("modelfs.uploaded.bytes").description("Bytes of chunks sent to peers").register(registry);
+    uploadedChunks = Counter.builder("modelfs.uploaded.chunks")
+        .description("Chunk (or range) uploads to peers completed").register(registry);
     control = new ControlMetrics(registry);
     fuse = new FuseMetrics(registry);
     new JvmMemoryMetrics().bindTo(registry);
@@ -135,6 +139,7 @@ public final class AgentMetrics implements FetchMetrics, AutoCloseable {
   @Override
   public void uploaded(long bytes) {
     uploaded.increment(bytes);
+    uploadedChunks.increment();
   }
 
   /** Exposes the store's size and counters, read (at most twice a second) when scraped. */
@@ -202,6 +207,7 @@ public final class AgentMetrics implements FetchMetrics, AutoCloseable {
         .setPeerBytes((long) served.get(Source.PEER).count())
         .setOriginBytes((long) served.get(Source.ORIGIN).count())
         .setUploadedBytes((long) uploaded.count())
+        .setUploadedChunks((long) uploadedChunks.count())
         .setLocalBytesPerSecond(r[0])
         .setPeerBytesPerSecond(r[1])
         .setOriginBytesPerSecond(r[2])

@@ -38,6 +38,6 @@ public interface FetchMetrics {
   /** A read through the mount returned {@code bytes} of chunks that were already local. */
   void servedLocally(long bytes);
 
-  /** {@code bytes} of chunks went to a peer. */
+  /** One upload of {@code bytes} (a chunk or a range of one) went to a peer. */
   void uploaded(long bytes);
 }

@@ -1,0 +1,239 @@
+#!/usr/bin/env bash
+# Fan-out benchmark (issue 8): N agents, each in its own network namespace, fetch one model from an
+# s3proxy origin whose egress is limited by tc; once as a swarm (peers + a tracker handing out
+# origin leases) and once with every node straight from the origin (no --listen, no tracker), in
+# the same run. Two workloads per N, each on a model of its own (so the first cannot warm the
+# second): all nodes `modelfs pull` at once; all nodes `sha256sum` the same file through their
+# mounts at once. Prints one Markdown table.
+#
+#   bench/fanout.sh [-n "1 4 8 16"] [-s MODEL_MIB] [-r ORIGIN_RATE] [-x AGENT_XMX] [-c CHUNK]
+#
+#   -n  node counts (default "1 4 8 16")   -s  model size in MiB (default 512)
+#   -r  tc rate of the origin's egress (default 800mbit = 100 MB/s)
+#   -x  agent -Xmx (default 512m)          -c  chunk size (default 8MiB)
+#   -j  the modelfs jar (default agent/target/modelfs.jar; copied, so a rebuild cannot disturb a run)
+#
+# Columns: wall = from the start signal until every node holds (pull) or has hashed (read) the
+# whole model; origin = bytes the origin's veth sent during the workload / model size (counted on
+# the link with the kernel's tx_bytes, so it includes HTTP and TCP overhead); rss = the highest
+# peak RSS (VmHWM) of any agent over both workloads. Agents are up, connected and idle before the
+# clock starts. Everything (namespaces, veths, mounts, processes, files) is removed on exit.
+#
+# Needs root, iproute2, nsenter, curl, python3, java, agent/target/modelfs.jar and the resolved
+# origin-adapters test classpath (for s3proxy). Agents start with `nsenter --net` (not `ip netns
+# exec`, whose private mount namespace would hide their FUSE mounts). The structure follows
+# deploy/local/cluster.sh (hub namespace with a bridge, one veth per node).
+set -euo pipefail
+root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
+jar=$root/agent/target/modelfs.jar
+counts="1 4 8 16" size=512 rate=800mbit xmx=512m chunk=8MiB
+while [ $# -gt 0 ]; do
+  case $1 in
+    -n) counts=$2; shift 2 ;;
+    -s) size=$2; shift 2 ;;
+    -r) rate=$2; shift 2 ;;
+    -x) xmx=$2; shift 2 ;;
+    -c) chunk=$2; shift 2 ;;
+    -j) jar=$(readlink -f "$2"); shift 2 ;;
+    *) echo "fanout.sh: unknown argument '$1' (see the comment at the top of $0)" >&2; exit 2 ;;
+  esac
+done
+[ "$(id -u)" = 0 ] || { echo "fanout.sh: needs root (network namespaces, FUSE, tc)" >&2; exit 2; }
+[ -f "$jar" ] || { echo "fanout.sh: $jar is missing; build the agent first" >&2; exit 2; }
+
+prefix=fo$$
+work=$(mktemp -d /tmp/modelfs-fanout.XXXXXX)
+cp "$jar" "$work/modelfs.jar" && jar=$work/modelfs.jar # a rebuild during the run must not pull it away
+hub=${prefix}hub
+namespaces=() pids=() mounts=()
+java_opts=(-XX:+UseSerialGC -XX:TieredStopAtLevel=1)
+
+stop_pids() {
+  for pid in "$@"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "$@"; do
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+}
+teardown() {
+  set +e
+  stop_pids "${pids[@]}"
+  for m in "${mounts[@]}"; do mountpoint -q "$m" && { fusermount -u -z "$m" 2>/dev/null || umount -l "$m"; }; done
+  for ns in "${namespaces[@]}"; do ip netns del "$ns" 2>/dev/null; done
+  rm -rf "$work"
+}
+trap teardown EXIT
+trap 'exit 130' INT TERM
+
+addr() { echo "10.232.0.$1"; }
+node() { # node NAME OCTET: a namespace on the hub's bridge as eth0
+  local ns=$prefix$1 ip
+  ip=$(addr "$2")
+  ip netns add "$ns"; namespaces+=("$ns")
+  ip link add "${prefix}v$2" type veth peer name "${prefix}p$2"
+  ip link set "${prefix}v$2" netns "$hub"
+  ip link set "${prefix}p$2" netns "$ns"
+  ip -n "$hub" link set "${prefix}v$2" master br0 up
+  ip -n "$ns" link set "${prefix}p$2" name eth0
+  ip -n "$ns" addr add "$ip/24" dev eth0
+  ip -n "$ns" link set eth0 up
+  ip -n "$ns" link set lo up
+}
+in_ns() { local ns=$prefix$1; shift; nsenter --net="/var/run/netns/$ns" "$@"; }
+spawn() { # spawn NAME LOG CMD...: in the background in NAME's namespace; $! is CMD (nsenter execs)
+  local ns=$prefix$1 log=$2; shift 2
+  nice -n 5 nsenter --net="/var/run/netns/$ns" "$@" >"$log" 2>&1 &
+  pids+=($!)
+  last_pid=$!
+}
+wait_for() { # wait_for WHAT SECONDS TEST...
+  local what=$1 secs=$2; shift 2
+  for _ in $(seq 1 $((secs * 5))); do "$@" && return 0; sleep 0.2; done
+  echo "fanout.sh: $what did not come up in ${secs}s" >&2; return 1
+}
+# /proc/net/dev follows the reader's network namespace (sysfs would show the host's devices).
+origin_tx() { in_ns origin awk '/eth0:/{sub(/.*:/, ""); print $9}' /proc/net/dev; }
+now() { date +%s.%N; }
+
+ip netns add "$hub"; namespaces+=("$hub")
+ip -n "$hub" link add br0 type bridge
+ip -n "$hub" link set br0 up
+
+# The origin: s3proxy over jclouds' filesystem blobstore, egress shaped to $rate.
+cp_file=$root/origin-adapters/target/fanout.classpath
+if [ ! -s "$cp_file" ]; then
+  mvn -B -q -o -f "$root/origin-adapters/pom.xml" dependency:build-classpath -Dmdep.outputFile="$cp_file" \
+    -Dmdep.includeScope=test >/dev/null
+fi
+node origin 2
+in_ns origin tc qdisc add dev eth0 root tbf rate "$rate" burst 1mb latency 100ms
+mkdir -p "$work/blobs"
+cat >"$work/s3proxy.conf" <<EOF
+s3proxy.endpoint=http://$(addr 2):8080
+s3proxy.authorization=none
+jclouds.provider=filesystem
+jclouds.filesystem.basedir=$work/blobs
+jclouds.identity=local
+jclouds.credential=local
+EOF
+spawn origin "$work/s3proxy.log" java -Xmx512m "${java_opts[@]}" -cp "$(cat "$cp_file")" org.gaul.s3proxy.Main \
+  --properties "$work/s3proxy.conf"
+wait_for "s3proxy (log: $work/s3proxy.log)" 90 in_ns origin curl -sf -o /dev/null "http://$(addr 2):8080/" \
+  || { tail -20 "$work/s3proxy.log" >&2; exit 1; }
+in_ns origin curl -sf -X PUT "http://$(addr 2):8080/models" >/dev/null
+cat >"$work/origin.properties" <<EOF
+origin.bench.prefix=s3://models/
+origin.bench.endpoint=http://$(addr 2):8080
+origin.bench.region=us-east-1
+origin.bench.credentials=anonymous
+origin.bench.path-style=true
+origin.bench.checksums=when-required
+EOF
+
+# One tracker for every swarm run (the imports publish the manifests to it). Each run's agents
+# have node ids of their own, and a direct run (> 30 s = 3 lease TTLs for N >= 4) separates two
+# swarm runs, so the tracker has forgotten the previous run's nodes and holdings.
+node t 5
+spawn t "$work/tracker.log" java -Xmx256m "${java_opts[@]}" -jar "$jar" tracker --id t1 \
+  --peers "t1=$(addr 5):7300" --data "$work/tracker"
+tracker="t1=$(addr 5):7300"
+
+# Two models of random bytes, uploaded through s3proxy (so it stores their ETags), imported once.
+node importer 3
+declare -A ref
+for m in pull read; do
+  python3 "$root/bench/make_safetensors.py" "$work/$m.safetensors" "$size" 64
+  in_ns origin curl -sf -T "$work/$m.safetensors" "http://$(addr 2):8080/models/$m/model.safetensors" >/dev/null
+  ref[$m]=$(in_ns importer java -Xmx512m "${java_opts[@]}" -jar "$jar" import "s3://models/$m/" --name "fanout-$m" \
+    --chunk-size "$chunk" --manifests "file://$work/manifests/" --config "$work/origin.properties" \
+    --tracker "$tracker" 2>"$work/import-$m.log" | tail -n 1) || true
+  [ -n "${ref[$m]}" ] || { tail -20 "$work/import-$m.log" >&2; exit 1; }
+done
+declare -A sum
+sum[read]=$(sha256sum "$work/read.safetensors" | cut -d' ' -f1)
+rm -f "$work/pull.safetensors" "$work/read.safetensors"
+head -c 32 /dev/urandom | base64 > "$work/swarm.key"
+echo "fanout.sh: origin s3proxy at $(addr 2) (egress $rate), models ${ref[pull]} ${ref[read]}" >&2
+
+# run_cluster N MODE: start N agents (MODE swarm|direct), run both workloads, print two table rows.
+run_cluster() {
+  local n=$1 mode=$2 a ip peers cluster_pids=() agent_pids=() t0 t1 tx0 tx1 rss=0 w
+  for a in $(seq 1 "$n"); do
+    ip=$(addr $((10 + a)))
+    [ -e "/var/run/netns/${prefix}a$a" ] || node "a$a" $((10 + a))
+    mkdir -p "$work/$mode$n/a$a/mnt"
+    mounts+=("$work/$mode$n/a$a/mnt")
+    local swarm_args=()
+    if [ "$mode" = swarm ]; then
+      peers=""
+      for b in $(seq 1 "$n"); do [ "$b" = "$a" ] || peers+="${peers:+,}$(addr $((10 + b))):7071"; done
+      swarm_args=(--listen "$ip:7071" --swarm-key-file "$work/swarm.key" --tracker "$tracker")
+      [ -z "$peers" ] || swarm_args+=(--peer "$peers")
+    fi
+    spawn "a$a" "$work/$mode$n/a$a/log" java -Xmx"$xmx" "${java_opts[@]}" -jar "$jar" agent \
+      --mount "$work/$mode$n/a$a/mnt" --store "$work/$mode$n/a$a/store" --manifests "file://$work/manifests/" \
+      --config "$work/origin.properties" --control "$work/$mode$n/a$a/agent.sock" --http off --node-id "$mode${n}a$a" \
+      "${swarm_args[@]}"
+    cluster_pids+=("$last_pid") agent_pids+=("$last_pid")
+  done
+  for a in $(seq 1 "$n"); do
+    wait_for "agent a$a (log: $work/$mode$n/a$a/log)" 120 test -S "$work/$mode$n/a$a/agent.sock" \
+      || { tail -20 "$work/$mode$n/a$a/log" >&2; return 1; }
+  done
+  sleep 5 # peers dial each other (every 2 s) and register with the tracker
+
+  for w in pull read; do
+    local jobs=() ok=0
+    tx0=$(origin_tx); t0=$(now)
+    for a in $(seq 1 "$n"); do
+      if [ $w = pull ]; then
+        java -Xmx64m "${java_opts[@]}" -jar "$jar" pull --agent "$work/$mode$n/a$a/agent.sock" "${ref[pull]}" \
+          >"$work/$mode$n/a$a/pull.out" 2>&1 &
+      else
+        (sha256sum "$work/$mode$n/a$a/mnt/${ref[read]}/model.safetensors" | cut -d' ' -f1 \
+          >"$work/$mode$n/a$a/read.out") 2>"$work/$mode$n/a$a/read.err" &
+      fi
+      jobs+=($!)
+    done
+    for j in "${jobs[@]}"; do wait "$j" && ok=$((ok + 1)) || true; done
+    t1=$(now); tx1=$(origin_tx)
+    if [ $w = read ]; then
+      ok=0
+      for a in $(seq 1 "$n"); do [ "$(cat "$work/$mode$n/a$a/read.out" 2>/dev/null)" = "${sum[read]}" ] && ok=$((ok + 1)); done
+    fi
+    rows+=("$(printf '| %2d | %-6s | %-4s | %7.1f | %5.2f | %s/%s |' "$n" "$mode" "$w" \
+      "$(awk -v a="$t0" -v b="$t1" 'BEGIN{print b-a}')" \
+      "$(awk -v a="$tx0" -v b="$tx1" -v s="$size" 'BEGIN{print (b-a)/(s*1048576)}')" "$ok" "$n")")
+    echo "fanout.sh: ${rows[-1]}" >&2
+  done
+  for p in "${agent_pids[@]}"; do
+    local hwm
+    hwm=$(awk '/VmHWM/{print $2}' "/proc/$p/status" 2>/dev/null || echo 0)
+    [ "${hwm:-0}" -gt "$rss" ] && rss=$hwm
+  done
+  rss_of["$n-$mode"]=$((rss / 1024))
+  stop_pids "${cluster_pids[@]}"
+  for a in $(seq 1 "$n"); do
+    local m="$work/$mode$n/a$a/mnt"
+    mountpoint -q "$m" && { fusermount -u -z "$m" 2>/dev/null || umount -l "$m"; }
+  done
+  rm -rf "$work/$mode$n"
+}
+
+rows=()
+declare -A rss_of
+for n in $counts; do
+  run_cluster "$n" direct
+  run_cluster "$n" swarm
+done
+echo
+echo "# $(date -u +%FT%TZ) fanout: ${size} MiB model, $chunk chunks, origin egress $rate, agents -Xmx$xmx;" \
+  "$(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+echo "| N | mode | work | wall s | origin / model | nodes ok | peak RSS MiB |"
+echo "|---|---|---|---|---|---|---|"
+for r in "${rows[@]}"; do
+  n=$(echo "$r" | awk -F'|' '{gsub(/ /,"",$2); print $2}')
+  mode=$(echo "$r" | awk -F'|' '{gsub(/ /,"",$3); print $3}')
+  echo "$r ${rss_of[$n-$mode]} |"
+done

@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# Cold sequential read of one large object in s3proxy (loopback) through the modelfs mount vs
+# `rclone mount` (--vfs-cache-mode off), `s3fs` and a single `curl` GET of the same object, in
+# the same run; prints a Markdown table. "Cold": a fresh modelfs agent with an empty store,
+# fresh rclone/s3fs mounts, and `echo 3 > /proc/sys/vm/drop_caches` before every read. Each
+# mount is made and the file stat'ed (for modelfs: the manifest fetched) before the clock starts.
+#
+# Usage: [SIZE_MIB=2048] [RUNS=1] [BENCH_DIR=/var/tmp/modelfs-mounters] bench/mounters.sh
+# Needs root, /dev/fuse, libfuse2, rclone and s3fs (Debian packages; bin/deps --bench installs
+# them). rclone refuses to start while AWS_CA_BUNDLE is set, so it is unset here.
+set -euo pipefail
+unset AWS_CA_BUNDLE
+root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
+SIZE_MIB=${SIZE_MIB:-2048}
+RUNS=${RUNS:-1}
+BENCH_DIR=${BENCH_DIR:-/var/tmp/modelfs-mounters}
+PORT=${PORT:-19123}
+for tool in rclone s3fs curl; do
+  command -v $tool >/dev/null || { echo "needs $tool (apt-get install -y rclone s3fs curl)" >&2; exit 2; }
+done
+cd "$root"
+[ -f agent/target/modelfs.jar ] || bin/modelfs --help >/dev/null
+mvn -B -q -o -f origin-adapters/pom.xml test-compile dependency:build-classpath \
+  -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=test >/dev/null
+cp="$root/origin-adapters/target/test-classes:$root/origin-adapters/target/classes:$(cat origin-adapters/target/bench.classpath)"
+
+mkdir -p "$BENCH_DIR"/{blobs/bench/model,mnt-modelfs,mnt-rclone,mnt-s3fs}
+jar=$BENCH_DIR/modelfs.jar; cp agent/target/modelfs.jar "$jar"
+obj=$BENCH_DIR/blobs/bench/model/weights.bin
+log=$BENCH_DIR/run.log; : >"$log"
+server=; agent=
+cleanup() {
+  for m in mnt-modelfs mnt-rclone mnt-s3fs; do
+    mountpoint -q "$BENCH_DIR/$m" 2>/dev/null && { fusermount -u -z "$BENCH_DIR/$m" || umount -l "$BENCH_DIR/$m" || true; }
+  done
+  [ -n "$agent" ] && kill "$agent" 2>/dev/null || true
+  [ -n "$server" ] && kill "$server" 2>/dev/null || true
+  pkill -f "rclone mount bench" 2>/dev/null || true
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT INT TERM
+drop() { sync; echo 3 > /proc/sys/vm/drop_caches; }
+wait_mount() { for _ in $(seq 400); do mountpoint -q "$1" && return 0; sleep 0.05; done; echo "no mount at $1" >&2; tail -20 "$log" >&2; exit 1; }
+# seconds FILE: wall time of reading FILE sequentially with 1 MiB reads
+timed_read() { local t0 t1; t0=$(date +%s.%N); dd if="$1" of=/dev/null bs=1M status=none; t1=$(date +%s.%N); echo "$t1 - $t0" | bc -l; }
+
+if [ ! -f "$obj" ] || [ "$(stat -c %s "$obj")" -ne $((SIZE_MIB << 20)) ]; then
+  echo "generating $SIZE_MIB MiB of random bytes in $obj" >&2
+  head -c $((SIZE_MIB << 20)) /dev/urandom >"$obj"
+fi
+rm -rf "$BENCH_DIR/blobs/bench/model/.modelfs"
+java -Xmx512m -cp "$cp" io.modelfs.origin.S3ProxyServer "$BENCH_DIR/blobs" "$PORT" >>"$log" 2>&1 &
+server=$!
+for _ in $(seq 400); do curl -sf -o /dev/null -r 0-0 "http://127.0.0.1:$PORT/bench/model/weights.bin" && break; sleep 0.1; done
+endpoint=http://127.0.0.1:$PORT
+cat >"$BENCH_DIR/origins.properties" <<CFG
+origin.bench.prefix = s3://bench/
+origin.bench.endpoint = $endpoint
+origin.bench.credentials = anonymous
+origin.bench.checksums = when-required
+CFG
+ref=$(java -jar "$jar" import s3://bench/model/ --name weights --config "$BENCH_DIR/origins.properties" 2>>"$log" | tail -1)
+echo "# $(date -u +%FT%TZ) $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); ${SIZE_MIB} MiB object; modelfs ref $ref" >&2
+
+modelfs_cold() {
+  rm -rf "$BENCH_DIR/store"
+  java -Xmx1g -jar "$jar" agent --mount "$BENCH_DIR/mnt-modelfs" --store "$BENCH_DIR/store" \
+    --manifests s3://bench/model/.modelfs/manifests/ --config "$BENCH_DIR/origins.properties" \
+    --control "$BENCH_DIR/agent.sock" --http off >>"$log" 2>&1 &
+  agent=$!
+  wait_mount "$BENCH_DIR/mnt-modelfs"
+  stat "$BENCH_DIR/mnt-modelfs/$ref/weights.bin" >/dev/null  # opens the model (manifest fetch), as ls would
+  drop
+  local s; s=$(timed_read "$BENCH_DIR/mnt-modelfs/$ref/weights.bin")
+  rss=$(grep VmHWM /proc/$agent/status | awk '{print $2}')
+  kill "$agent"; wait "$agent" 2>/dev/null || true; agent=
+  mountpoint -q "$BENCH_DIR/mnt-modelfs" && fusermount -u -z "$BENCH_DIR/mnt-modelfs" || true
+  echo "$s $rss"
+}
+rclone_cold() {
+  RCLONE_CONFIG_BENCH_TYPE=s3 RCLONE_CONFIG_BENCH_PROVIDER=Other RCLONE_CONFIG_BENCH_ENDPOINT=$endpoint \
+  RCLONE_CONFIG_BENCH_FORCE_PATH_STYLE=true \
+    rclone mount bench:bench/model "$BENCH_DIR/mnt-rclone" --vfs-cache-mode off --read-only >>"$log" 2>&1 &
+  wait_mount "$BENCH_DIR/mnt-rclone"
+  stat "$BENCH_DIR/mnt-rclone/weights.bin" >/dev/null
+  drop
+  local s; s=$(timed_read "$BENCH_DIR/mnt-rclone/weights.bin")
+  rss=$(grep VmHWM /proc/$(pgrep -f "rclone mount bench" | head -1)/status | awk '{print $2}')
+  fusermount -u "$BENCH_DIR/mnt-rclone"; sleep 0.5
+  echo "$s $rss"
+}
+s3fs_cold() {
+  s3fs bench "$BENCH_DIR/mnt-s3fs" -o url="$endpoint" -o use_path_request_style -o public_bucket=1 -o ro >>"$log" 2>&1
+  wait_mount "$BENCH_DIR/mnt-s3fs"
+  stat "$BENCH_DIR/mnt-s3fs/model/weights.bin" >/dev/null
+  drop
+  local s; s=$(timed_read "$BENCH_DIR/mnt-s3fs/model/weights.bin")
+  rss=$(grep VmHWM /proc/$(pgrep -x s3fs | head -1)/status | awk '{print $2}')
+  fusermount -u "$BENCH_DIR/mnt-s3fs"; sleep 0.5
+  echo "$s $rss"
+}
+curl_cold() {
+  drop
+  local t0 t1; t0=$(date +%s.%N)
+  curl -sSf -o /dev/null "$endpoint/bench/model/weights.bin"
+  t1=$(date +%s.%N); echo "$(echo "$t1 - $t0" | bc -l) -"
+}
+
+declare -A best
+for what in curl rclone s3fs modelfs; do
+  for _ in $(seq "$RUNS"); do
+    r=$(${what}_cold)
+    echo "$what: $r" >&2
+    s=${r% *}
+    if [ -z "${best[$what]:-}" ] || (( $(echo "$s < ${best[$what]% *}" | bc -l) )); then best[$what]=$r; fi
+  done
+done
+mb() { echo "scale=0; $SIZE_MIB * 1048576 / $1 / 1000000" | bc -l; }
+fastest_mounter=$(echo "${best[rclone]% *} ${best[s3fs]% *}" | tr ' ' '\n' | sort -g | head -1)
+echo "| reader | s | MB/s | peak RSS MiB | vs curl | vs faster of rclone/s3fs |"
+echo "|---|---|---|---|---|---|"
+for what in curl rclone s3fs modelfs; do
+  r=${best[$what]}; s=${r% *}; rss=${r#* }
+  [ "$rss" = "-" ] || rss=$((rss / 1024))
+  printf "| %s | %.2f | %s | %s | %.2f× | %.2f× |\n" "$what" "$s" "$(mb "$s")" "$rss" \
+    "$(echo "${best[curl]% *} / $s" | bc -l)" "$(echo "$fastest_mounter / $s" | bc -l)"
+done

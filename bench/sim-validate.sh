@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The simulator against the real in-process swarm (issue 9): runs the agent module's
+# SimulationAgreementIT (8 real agents with sockets, FUSE mounts, a Ratis tracker and an origin
+# counted at its socket, 256 MiB in 8 MiB chunks; and the same scenario, validate-8, in the
+# simulator) from a snapshot of the compiled classes, then prints completion times side by side
+# and the ratio simulated / real. The IT itself asserts only the origin bytes.
+#
+#   mvn -B -o -pl simulations install && mvn -B -o -pl agent test-compile && bench/sim-validate.sh
+set -euo pipefail
+root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
+cp_file=$(mktemp)
+snap=$(mktemp -d)
+trap 'rm -rf "$cp_file" "$snap"' EXIT
+mvn -B -q -o -f "$root/agent/pom.xml" dependency:build-classpath -Dmdep.outputFile="$cp_file" >/dev/null
+# Snapshot: other engineers' builds may rewrite agent/target while the swarm runs.
+cp -r "$root/agent/target/classes" "$snap/classes"
+cp -r "$root/agent/target/test-classes" "$snap/test-classes"
+deps=$(tr ':' '\n' < "$cp_file" | while read -r jar || [ -n "$jar" ]; do
+  case "$jar" in */io/modelfs/*) cp "$jar" "$snap/" && echo "$snap/$(basename "$jar")" ;; *) echo "$jar" ;; esac
+done | paste -sd:)
+engine=$(tr ':' '\n' < "$cp_file" | grep -o 'junit-platform-engine/[^/]*' | head -1 | cut -d/ -f2)
+launcher=~/.m2/repository/org/junit/platform/junit-platform-launcher/$engine/junit-platform-launcher-$engine.jar
+[ -f "$launcher" ] || mvn -B -q dependency:get -Dartifact=org.junit.platform:junit-platform-launcher:"$engine" >/dev/null
+cp="$snap/test-classes:$snap/classes:$deps:$launcher"
+javac -d "$snap/runner" -cp "$cp" "$root/bench/JUnitRun.java"
+echo "date: $(date -u +%FT%TZ); machine: $(nproc) cores; load: $(cut -d' ' -f1-3 /proc/loadavg)"
+(cd "$snap" && java -Xmx3g -Dsim.agreement.out="$snap/agreement.csv" -cp "$snap/runner:$cp" JUnitRun io.modelfs.agent.SimulationAgreementIT) >&2 \
+  || { echo "SimulationAgreementIT failed (see above)" >&2; [ -f "$snap/agreement.csv" ] && cat "$snap/agreement.csv" >&2; exit 1; }
+awk -F, '
+  /^#/ { sub(/^# /, ""); note = $0; next }
+  NR == 1 { printf "| node (by finish) | real s | simulated s | simulated / real |\n|---|---|---|---|\n"; next }
+  { printf "| %d | %.2f | %.2f | %.2f |\n", $1, $2, $3, $3 / $2; last_r = $2; last_s = $3; sum += ($3 / $2); n++ }
+  END { printf "\nall ready: real %.2f s, simulated %.2f s, ratio %.2f; mean per-node ratio %.2f; %s\n", last_r, last_s, last_s / last_r, sum / n, note }
+' "$snap/agreement.csv"

@@ -1,0 +1,130 @@
+package io.modelfs.store;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.WritableByteChannel;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+
+/**
+ * Writes a staging file on a writer thread while the fetch thread hashes, so that a load costs
+ * about max(hash, write) rather than hash + write.
+ *
+ * <p>Design note. Measured on this project's machine, SHA-256 (JDK intrinsics) runs at 1–1.4 GB/s
+ * and the kernel's copy into the page cache at 1–2.7 GB/s on one core; done one after the other
+ * a load cannot reach 0.8× of SHA-256 alone. So bytes are copied into one of two direct buffers
+ * (one memcpy, which the JDK would do anyway to write a heap buffer); a full buffer is written
+ * with a positional write on the writer pool while the fetch thread fills the other and hashes
+ * the bytes it just copied. At most one write is outstanding, so writes land in order.
+ *
+ * <p>A buffer may be reused only once its write has completed: {@link #finish()} waits for it,
+ * and {@link #idle()} tells the owner whether the buffers can go back to its pool (after an
+ * interrupt they may still be in use, and are dropped). Used by one fetch thread at a time.
+ */
+final class StagingWriter implements WritableByteChannel {
+  /** Size of each of the two buffers: small enough that the last, unoverlapped write is short. */
+  static final int BUFFER_BYTES = 256 << 10;
+
+  /** A fetch thread's two reusable direct buffers. */
+  static final class Buffers {
+    private final ByteBuffer[] pair = {ByteBuffer.allocateDirect(BUFFER_BYTES), ByteBuffer.allocateDirect(BUFFER_BYTES)};
+  }
+
+  private final FileChannel file;
+  private final ExecutorService writers;
+  private ByteBuffer filling;
+  private ByteBuffer spare;
+  private Future<?> pending;
+  private long position;
+  private boolean open = true;
+
+  StagingWriter(FileChannel file, ExecutorService writers, Buffers buffers) {
+    this.file = file;
+    this.writers = writers;
+    this.filling = buffers.pair[0].clear();
+    this.spare = buffers.pair[1].clear();
+  }
+
+  /** Copies all of {@code src}; hands each full buffer to a writer thread. */
+  @Override
+  public int write(ByteBuffer src) throws IOException {
+    int n = src.remaining();
+    while (src.hasRemaining()) {
+      if (!filling.hasRemaining()) {
+        submit();
+      }
+      int take = Math.min(filling.remaining(), src.remaining());
+      filling.put(filling.position(), src, src.position(), take);
+      filling.position(filling.position() + take);
+      src.position(src.position() + take);
+    }
+    return n;
+  }
+
+  /** Writes what is buffered and waits until every write is done; throws the first write's failure. */
+  void finish() throws IOException {
+    if (filling.position() > 0) {
+      submit();
+    }
+    awaitPending();
+  }
+
+  /** True if no write is outstanding, so the buffers may be reused. */
+  boolean idle() {
+    return pending == null;
+  }
+
+  @Override
+  public boolean isOpen() {
+    return open;
+  }
+
+  /** Stops taking bytes; does not wait for an outstanding write (see {@link #idle()}). */
+  @Override
+  public void close() {
+    open = false;
+  }
+
+  private void submit() throws IOException {
+    awaitPending();
+    ByteBuffer full = filling.flip();
+    long at = position;
+    position += full.remaining();
+    try {
+      pending = writers.submit(() -> {
+        while (full.hasRemaining()) {
+          file.write(full, at + full.position());
+        }
+        return null;
+      });
+    } catch (RejectedExecutionException e) {
+      throw new IOException("staging writer for " + file + " is shut down (the store is closing)", e);
+    }
+    filling = spare.clear();
+    spare = full;
+  }
+
+  private void awaitPending() throws IOException {
+    if (pending == null) {
+      return;
+    }
+    try {
+      pending.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while a staging write was in progress");
+    } catch (ExecutionException e) {
+      pending = null;
+      Throwable cause = e.getCause();
+      if (cause instanceof IOException io) {
+        throw io;
+      }
+      throw new IOException("staging write failed: " + cause, cause);
+    }
+    pending = null;
+  }
+}

@@ -1,0 +1,1065 @@
+package io.modelfs.schedule;
+
+import io.modelfs.core.Digest;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * One node's fetch scheduler. Single-threaded and event-driven: the driver calls the event
+ * methods from one thread (or under one lock), the scheduler answers by calling {@link Actions}.
+ * Time comes only from the {@link Ticker}; nothing here sleeps, blocks or does I/O.
+ *
+ * <p>Policy (issue 8): for each wanted chunk — local store (the driver never asks for held
+ * chunks) → neighbours that announced it → the origin only under a tracker lease; a node without
+ * the lease waits up to {@code leaseWait} to hear that a peer has it before asking again. Wants
+ * are served most urgent first (FOREGROUND, READAHEAD, PREFETCH); within a need, prefetch picks
+ * rarest-first across the peers' bitfields; when at most {@code endgameChunks} wanted chunks
+ * remain, outstanding fetches are duplicated to a second source and the loser cancelled. A
+ * peer that stalls (no verified chunk within {@code peerStall}), refuses or disconnects is
+ * skipped for that chunk and the chunk re-requested elsewhere; an origin fetch gets
+ * {@value #ORIGIN_STALL_FACTOR} × {@code peerStall}. With the tracker unreachable, the
+ * scheduler fetches from the origin itself, paced at {@code fallbackOriginBytesPerSecond}.
+ * Nothing waits forever: every wait has a deadline that {@link #tick} enforces.
+ *
+ * <p>Design note. Wants live in two queues: urgent ones (FOREGROUND, READAHEAD) in one queue
+ * ordered by need then arrival, prefetch ones per model ordered rarest first (ties by a hash of
+ * node and chunk, so nodes that start together spread over different chunks); models take turns
+ * at prefetch slots. After every event one pass ({@code pump}) walks the queues in that order and
+ * starts what the caps, the pacing and the leases allow, gathers chunks that need a lease into
+ * one request per model (at most one in flight per model), duplicates outstanding fetches in
+ * endgame, and records when it must look again (the timers behind {@link #nextDeadline}).
+ * Every decision walks sorted structures, so the same events give the same commands — the
+ * simulator relies on it.
+ *
+ * <p>Driver contract: every fetch command gets exactly one outcome ({@link #chunkVerified} or
+ * {@link #fetchFailed}) unless the scheduler cancelled it or the peer was reported lost; an
+ * outcome for a cancelled or lost fetch may still come within {@code peerStall} and is absorbed
+ * (later ones may be taken for a newer fetch of the chunk from that source). Every lease request gets
+ * exactly one {@link #leaseAnswer} or {@link #trackerUnavailable} (a request unanswered after
+ * {@code peerStall} counts as unavailable). Event arguments that name a model must name an open
+ * one, except outcomes and peer news, which are ignored for models not open. The driver calls
+ * {@link #tick} when the ticker reaches {@link #nextDeadline} (re-reading it after every event),
+ * reports chunks it finds or stores by other means with {@link #chunkVerified} (from any
+ * source), and validates peer input first (an out-of-range index throws
+ * {@link IllegalArgumentException} before any state changes). Calling back into
+ * the scheduler from inside an {@link Actions} method throws {@link IllegalStateException}.
+ *
+ * <p>Not thread-safe by design; not re-entrant (Actions must queue outcomes, not call back).
+ */
+public final class SwarmScheduler {
+  /** "On a peer" answers with no usable peer before the scheduler takes the chunk from the origin unleased. */
+  static final int FRUITLESS_ROUNDS = 3;
+  /** Nodes in that situation spread their unleased origin fetches over this many lease waits. */
+  static final int FALLBACK_SPREAD = 4;
+  /**
+   * An origin fetch is given this many {@code peerStall}s before the scheduler abandons it: there
+   * is no other origin to try, a shared origin cap can make every fetch slow without any of them
+   * being stuck, and the driver's origin reads have their own bounded retries and timeouts.
+   */
+  static final int ORIGIN_STALL_FACTOR = 6;
+
+  private final String self;
+  private final SchedulerConfig config;
+  private final Ticker ticker;
+  private final Actions actions;
+  private final boolean tracker;
+  private final long stallNanos;
+  private final long leaseWaitNanos;
+
+  private final Map<Digest, ModelState> models = new TreeMap<>();
+  private final Peers peers = new Peers();
+  private final TreeSet<Want> urgent = new TreeSet<>(Want.URGENT_ORDER);
+  /** Wants with at least one fetch outstanding, by chunk. */
+  private final Map<ChunkId, Want> inFlight = new TreeMap<>();
+  private final Cancelled cancelled = new Cancelled();
+  private final TreeSet<Long> timers = new TreeSet<>();
+  private final Pacer download;
+  private final Pacer fallback;
+  private boolean trackerDown;
+  private long nextProbe;
+  private int active;
+  private int originActive;
+  private long seq;
+  /** The model whose prefetch want started last: the next turn starts after it. */
+  private Digest lastServed;
+  private boolean inEvent;
+
+  private long peerFetches;
+  private long originFetches;
+  private long unleasedOriginFetches;
+  private long leaseRequests;
+  private long failures;
+  private long endgameDuplicates;
+  private long cancels;
+
+  /**
+   * @param self this node's id (never chosen as a source)
+   * @param tracker whether a tracker hands out leases; without one, wanted chunks no peer holds go
+   *     straight to the origin (a single node, or a static swarm)
+   */
+  public SwarmScheduler(String self, SchedulerConfig config, Ticker ticker, Actions actions, boolean tracker) {
+    this.self = Objects.requireNonNull(self, "self");
+    this.config = Objects.requireNonNull(config, "config");
+    this.ticker = Objects.requireNonNull(ticker, "ticker");
+    this.actions = Objects.requireNonNull(actions, "actions");
+    this.tracker = tracker;
+    this.stallNanos = config.peerStall().toNanos();
+    this.leaseWaitNanos = config.leaseWait().toNanos();
+    this.download = new Pacer(config.downloadBytesPerSecond());
+    this.fallback = new Pacer(config.fallbackOriginBytesPerSecond());
+  }
+
+  // ---- models
+
+  /**
+   * A model this node serves: its chunk sizes (model-wide index order) and what the store holds
+   * now. Opening an open model again adds {@code held} to what it holds (chunk counts must agree).
+   *
+   * @throws IllegalArgumentException for no chunks, a negative size, or held bits beyond the chunk count
+   */
+  public void open(Digest model, long[] chunkSizes, BitSet held) {
+    Objects.requireNonNull(model, "model");
+    if (chunkSizes.length == 0) {
+      throw new IllegalArgumentException("model " + model.shortHex() + " has no chunks");
+    }
+    for (int i = 0; i < chunkSizes.length; i++) {
+      if (chunkSizes[i] < 0) {
+        throw new IllegalArgumentException("chunk " + i + " of model " + model.shortHex() + " has negative size " + chunkSizes[i]);
+      }
+    }
+    if (held.length() > chunkSizes.length) {
+      throw new IllegalArgumentException("held bitfield of model " + model.shortHex() + " sets chunk " + (held.length() - 1)
+          + "; the model has " + chunkSizes.length + " chunks");
+    }
+    enter();
+    try {
+      long now = ticker.nanos();
+      ModelState m = models.get(model);
+      if (m != null) {
+        if (m.chunkCount() != chunkSizes.length) {
+          throw new IllegalArgumentException("model " + model.shortHex() + " is open with " + m.chunkCount()
+              + " chunks, not " + chunkSizes.length);
+        }
+        held.stream().forEach(i -> verified(m, i, null, now));
+      } else {
+        ModelState fresh = new ModelState(model, chunkSizes, held);
+        for (Peers.Peer p : peers.all()) {
+          BitSet b = p.holdings.get(model);
+          if (b != null) {
+            b.stream().filter(i -> i < chunkSizes.length).forEach(i -> fresh.peersHolding[i]++);
+          }
+        }
+        models.put(model, fresh);
+      }
+      pump(now);
+    } finally {
+      inEvent = false;
+    }
+  }
+
+  /** The model is no longer served: wants dropped, outstanding fetches cancelled, leases released. */
+  public void close(Digest model) {
+    enter();
+    try {
+      long now = ticker.nanos();
+      ModelState m = models.remove(model);
+      if (m == null) {
+        return;
+      }
+      for (Want w : new TreeMap<>(m.wants).values()) {
+        if (w.queued()) {
+          dequeue(w);
+        } else {
+          inFlight.remove(w.id);
+          for (Fetch f : w.fetches) {
+            freeSlot(f);
+            cancel(w.id, f.source(), now);
+          }
+          w.fetches.clear();
+        }
+      }
+      TreeSet<Integer> release = new TreeSet<>(m.leases);
+      release.addAll(m.toRelease);
+      if (tracker && !release.isEmpty()) {
+        leaseRequests++;
+        actions.requestLeases(model, List.of(), List.copyOf(release));
+      }
+      pump(now);
+    } finally {
+      inEvent = false;
+    }
+  }
+
+  // ---- wants
+
+  /**
+   * Someone needs the chunk. Idempotent; a more urgent need promotes a queued or outstanding
+   * want (a reader blocking on a queued prefetch is {@code want(chunk, FOREGROUND)}). A held
+   * chunk is ignored.
+   *
+   * @throws IllegalArgumentException if the model is not open or the index is out of range
+   */
+  public void want(ChunkId chunk, Need need) {
+    Objects.requireNonNull(need, "need");
+    ModelState m = open(chunk.model(), "want");
+    m.checkIndex(chunk.index(), "want");
+    enter();
+    try {
+      addWant(m, chunk.index(), need);
+      pump(ticker.nanos());
+    } finally {
+      inEvent = false;
+    }
+  }
+
+  /**
+   * Wants every chunk of the model this node does not hold, at {@code need} (a pull).
+   *
+   * @throws IllegalArgumentException if the model is not open
+   */
+  public void wantAll(Digest model, Need need) {
+    Objects.requireNonNull(need, "need");
+    ModelState m = open(model, "wantAll");
+    enter();
+    try {
+      for (int i = m.held.nextClearBit(0); i < m.chunkCount(); i = m.held.nextClearBit(i + 1)) {
+        addWant(m, i, need);
+      }
+      pump(ticker.nanos());
+    } finally {
+      inEvent = false;
+    }
+  }
+
+  /**
+   * Nobody needs the chunk any more (its last waiter gave up): the want is dropped, its fetches
+   * cancelled, a lease on it given back. Unknown chunks and models not open are ignored.
+   */
+  public void unwant(ChunkId chunk) {
+    ModelState m = models.get(chunk.model());
+    Want w = m == null ? null : m.wants.get(chunk.index());
+    if (w == null) {
+      return;
+    }
+    enter();
+    try {
+      long now = ticker.nanos();
+      m.wants.remove(chunk.index());
+      if (w.queued()) {
+        dequeue(w);
+      } else {
+        inFlight.remove(w.id);
+        for (Fetch f : w.fetches) {
+          freeSlot(f);
+          cancel(w.id, f.source(), now);
+        }
+        w.fetches.clear();
+      }
+      if (m.leases.remove(chunk.index())) {
+        m.toRelease.add(chunk.index());
+      }
+      pump(now);
+    } finally {
+      inEvent = false;
+    }
+  }
+
+  // ---- the swarm as this node sees it
+
+  /** A peer connected (it has sent no bitfield yet). A peer connecting again is first treated as lost. */
+  public void peerConnected(String peer) {
+    Objects.requireNonNull(peer, "peer");
+    if (peer.equals(self)) {
+      return;
+    }
+    enter();
+    try {
+      long now = ticker.nanos();
+      lose(peer, now);
+      peers.connect(peer);
+      pump(now);
+    } finally {
+      inEvent = false;
+    }
+  }
+
+  /**
+   * A peer's full bitfield for a model (replaces what was known). Bitfields of models not open are
+   * kept until they are.
+   *
+   * @throws IllegalArgumentException if the model is open and {@code held} sets a chunk beyond its count
+   */
+  public void have(String peer, Digest model, BitSet held) {
+    Objects.requireNonNull(peer, "peer");
+    Objects.requireNonNull(model, "model");
+    if (peer.equals(self)) {
+      return;
+    }
+    ModelState m = models.get(model);
+    if (m != null && held.length() > m.chunkCount()) {
+      throw new IllegalArgumentException("bitfield of peer " + peer + " for model " + model.shortHex() + " sets chunk "
+          + (held.length() - 1) + "; the model has " + m.chunkCount() + " chunks");
+    }
+    enter();
+    try {
+      Peers.Peer p = peers.connect(peer);
+      BitSet fresh = (BitSet) held.clone();
+      BitSet old = p.holdings.put(model, fresh);
+      if (m != null) {
+        BitSet gained = (BitSet) fresh.clone();
+        BitSet lost = old == null ? new BitSet() : (BitSet) old.clone();
+        if (old != null) {
+          gained.andNot(old);
+          lost.andNot(fresh);
+        }
+        gained.stream().forEach(i -> holders(m, i, +1));
+        lost.stream().forEach(i -> holders(m, i, -1));
+      }
+      pump(ticker.nanos());
+    } finally {
+      inEvent = false;
+    }
+  }
+
+  /**
+   * A peer announced one more chunk (HAVE).
+   *
+   * @throws IllegalArgumentException if the model is open and the index is out of range
+   */
+  public void have(String peer, ChunkId chunk) {
+    Objects.requireNonNull(peer, "peer");
+    if (peer.equals(self)) {
+      return;
+    }
+    ModelState m = models.get(chunk.model());
+    if (m != null) {
+      m.checkIndex(chunk.index(), "HAVE from peer " + peer);
+    }
+    enter();
+    try {
+      BitSet b = peers.connect(peer).holdings.computeIfAbsent(chunk.model(), k -> new BitSet());
+      if (!b.get(chunk.index())) {
+        b.set(chunk.index());
+        if (m != null) {
+          holders(m, chunk.index(), +1);
+        }
+      }
+      pump(ticker.nanos());
+    } finally {
+      inEvent = false;
+    }
+  }
+
+  /** A peer no longer has a chunk (DROPPED). */
+  public void dropped(String peer, ChunkId chunk) {
+    enter();
+    try {
+      forget(peer, chunk);
+    } finally {
+      inEvent = false;
+    }
+  }
+
+  /** A peer went away: its outstanding fetches are re-requested elsewhere. Unknown peers are ignored. */
+  public void peerLost(String peer) {
+    enter();
+    try {
+      long now = ticker.nanos();
+      lose(peer, now);
+      pump(now);
+    } finally {
+      inEvent = false;
+    }
+  }
+
+  // ---- outcomes of commands
+
+  /**
+   * Bytes of an outstanding fetch of {@code chunk} from {@code from} arrived: the fetch is not
+   * stalled, so its stall deadline moves to {@code peerStall} (origin: its multiple) from now.
+   * A fetch counts as stalled only when no bytes came for that long — a slow but moving transfer
+   * (a straggler's link, an overloaded origin) is never abandoned for being slow. Drivers report
+   * progress at most every so often (the agent: once a second per fetch); a driver that never
+   * does gets a deadline for the whole chunk instead. Unknown fetches are ignored. No commands.
+   */
+  public void progress(ChunkId chunk, Source from) {
+    ModelState m = models.get(chunk.model());
+    enter();
+    try {
+      Want w = m == null ? null : m.wants.get(chunk.index());
+      if (w == null) {
+        return;
+      }
+      long now = ticker.nanos();
+      for (int k = 0; k < w.fetches.size(); k++) {
+        Fetch f = w.fetches.get(k);
+        if (f.source().equals(from)) {
+          long deadline = now + (f.fromOrigin() ? ORIGIN_STALL_FACTOR * stallNanos : stallNanos);
+          if (deadline > f.deadline()) {
+            w.fetches.set(k, new Fetch(f.source(), f.started(), deadline, f.leased()));
+            timers.add(deadline);
+          }
+        }
+      }
+    } finally {
+      inEvent = false;
+    }
+  }
+
+  /**
+   * The chunk is stored and verified (from {@code from}, or found local). Other fetches of it are
+   * cancelled. Peers get told by the driver.
+   */
+  public void chunkVerified(ChunkId chunk, Source from) {
+    ModelState m = models.get(chunk.model());
+    enter();
+    try {
+      long now = ticker.nanos();
+      Want w = m == null ? null : m.wants.get(chunk.index());
+      if (w == null || w.fetchFrom(from) == null) {
+        cancelled.consume(chunk, from);
+      }
+      if (m != null && chunk.index() < m.chunkCount()) {
+        verified(m, chunk.index(), from, now);
+      }
+      pump(now);
+    } finally {
+      inEvent = false;
+    }
+  }
+
+  /** A fetch failed; the scheduler picks another source (or waits) itself. */
+  public void fetchFailed(ChunkId chunk, Source from, Failure why) {
+    Objects.requireNonNull(why, "why");
+    ModelState m = models.get(chunk.model());
+    enter();
+    try {
+      long now = ticker.nanos();
+      Want w = m == null ? null : m.wants.get(chunk.index());
+      Fetch f = w == null ? null : w.fetchFrom(from);
+      if (f == null) {
+        cancelled.consume(chunk, from);
+        return;
+      }
+      failed(w, f, why, now);
+      pump(now);
+    } finally {
+      inEvent = false;
+    }
+  }
+
+  /**
+   * The tracker's answer to {@link Actions#requestLeases}: fetch {@code granted} from the origin,
+   * {@code onPeers} are held by some peer (the driver also connects to the holders it learns
+   * of), {@code busy} are leased to another node (wait for them to appear). Leases granted for a
+   * model no longer open, or for chunks no longer wanted, are given back.
+   */
+  public void leaseAnswer(Digest model, List<Integer> granted, List<Integer> onPeers, List<Integer> busy) {
+    enter();
+    try {
+      long now = ticker.nanos();
+      trackerDown = false;
+      ModelState m = models.get(model);
+      if (m == null) {
+        if (tracker && !granted.isEmpty()) {
+          leaseRequests++;
+          actions.requestLeases(model, List.of(), List.copyOf(new TreeSet<>(granted)));
+        }
+        return;
+      }
+      List<Integer> asked = m.asking == null ? List.of() : m.asking;
+      m.asking = null;
+      for (int c : granted) {
+        Want w = wantOf(m, c);
+        if (w == null) {
+          m.toRelease.add(c);
+        } else {
+          w.lease = Want.Lease.GRANTED;
+          w.fruitlessRounds = 0;
+          m.leases.add(c);
+        }
+      }
+      for (int c : onPeers) {
+        Want w = wantOf(m, c);
+        if (w != null) {
+          waitForPeers(w, now);
+          if (!reachableHolder(w) && ++w.fruitlessRounds == FRUITLESS_ROUNDS) {
+            // The holders the tracker knows are not connected to this node (maybe dead, and the
+            // tracker has not noticed yet), or sent corrupt bytes. Take it from the origin after all, at a per-node point in the next
+            // few lease waits: the first node to get it announces it and the others fetch from it.
+            w.fallbackAt = now + Math.floorMod(Mix.of(self, w.tie), FALLBACK_SPREAD * leaseWaitNanos);
+            timers.add(w.fallbackAt);
+          }
+        }
+      }
+      for (int c : busy) {
+        Want w = wantOf(m, c);
+        if (w != null) {
+          waitForPeers(w, now);
+        }
+      }
+      for (int c : asked) {
+        Want w = m.wants.get(c);
+        if (w != null && w.lease == Want.Lease.ASKED) {
+          w.lease = Want.Lease.NONE;
+        }
+      }
+      pump(now);
+    } finally {
+      inEvent = false;
+    }
+  }
+
+  /**
+   * The lease request could not reach the tracker: until a lease request gets an answer again
+   * (the scheduler probes every {@code leaseWait}), chunks no peer has come from the origin
+   * without a lease, paced at {@code fallbackOriginBytesPerSecond}.
+   */
+  public void trackerUnavailable(Digest model) {
+    enter();
+    try {
+      long now = ticker.nanos();
+      unavailable(models.get(model), now);
+      pump(now);
+    } finally {
+      inEvent = false;
+    }
+  }
+
+  // ---- time
+
+  /** Enforces deadlines (stalls, lease waits, pacing) and starts what is now allowed. */
+  public void tick() {
+    enter();
+    try {
+      long now = ticker.nanos();
+      timers.headSet(now, true).clear();
+      cancelled.expire(now);
+      for (Want w : new ArrayList<>(inFlight.values())) {
+        for (Fetch f : new ArrayList<>(w.fetches)) {
+          if (f.deadline() <= now) {
+            cancel(w.id, f.source(), now);
+            failed(w, f, Failure.STALLED, now);
+          }
+        }
+      }
+      for (ModelState m : models.values()) {
+        if (m.asking != null && m.askDeadline <= now) {
+          unavailable(m, now);
+        }
+      }
+      pump(now);
+    } finally {
+      inEvent = false;
+    }
+  }
+
+  /**
+   * When the scheduler next needs {@link #tick} (ticker nanos), or Long.MAX_VALUE if nothing is
+   * pending. It may be in the past (tick now), and a tick at it may turn out to have nothing to do.
+   */
+  public long nextDeadline() {
+    return timers.isEmpty() ? Long.MAX_VALUE : timers.first();
+  }
+
+  // ---- queries
+
+  /** True if the model is open and this node holds the chunk. */
+  public boolean holds(ChunkId chunk) {
+    ModelState m = models.get(chunk.model());
+    return m != null && m.held.get(chunk.index());
+  }
+
+  /** Counters for metrics, tests and the simulator. */
+  public Stats stats() {
+    int wanted = 0;
+    for (ModelState m : models.values()) {
+      wanted += m.wants.size();
+    }
+    return new Stats(peerFetches, originFetches, unleasedOriginFetches, leaseRequests, failures, endgameDuplicates,
+        cancels, wanted, active);
+  }
+
+  /**
+   * What the scheduler did so far.
+   *
+   * @param failures fetch outcomes other than verified, stalls and lost peers included
+   * @param wanted chunks wanted and not yet verified, now
+   * @param outstanding fetches outstanding, now
+   */
+  public record Stats(long peerFetches, long originFetches, long unleasedOriginFetches, long leaseRequests,
+      long failures, long endgameDuplicates, long cancels, int wanted, int outstanding) {}
+
+  // ---- events, inside
+
+  private void enter() {
+    if (inEvent) {
+      throw new IllegalStateException("SwarmScheduler of node " + self
+          + " is not re-entrant: an Actions method called back into it; queue the outcome instead");
+    }
+    inEvent = true;
+  }
+
+  private ModelState open(Digest model, String what) {
+    ModelState m = models.get(Objects.requireNonNull(model, "model"));
+    if (m == null) {
+      throw new IllegalArgumentException(what + ": model " + model.shortHex() + " is not open");
+    }
+    return m;
+  }
+
+  private Want wantOf(ModelState m, int index) {
+    return index >= 0 && index < m.chunkCount() ? m.wants.get(index) : null;
+  }
+
+  private void addWant(ModelState m, int index, Need need) {
+    if (m.held.get(index)) {
+      return;
+    }
+    Want w = m.wants.get(index);
+    if (w == null) {
+      w = new Want(m.chunk(index), m, need, seq++, Mix.of(self, Mix.of(m.digest.hex(), index)));
+      w.rarity = m.peersHolding[index];
+      m.wants.put(index, w);
+      enqueue(w);
+    } else if (need.above(w.need)) {
+      boolean queued = w.queued();
+      if (queued) {
+        dequeue(w);
+      }
+      w.need = need;
+      w.seq = seq++;
+      if (queued) {
+        enqueue(w);
+      }
+    }
+  }
+
+  private void enqueue(Want w) {
+    (w.urgent() ? urgent : w.model.prefetch).add(w);
+  }
+
+  private void dequeue(Want w) {
+    (w.urgent() ? urgent : w.model.prefetch).remove(w);
+  }
+
+  /** One more (or one fewer) connected peer holds chunk {@code index}; re-sorts a queued prefetch want. */
+  private void holders(ModelState m, int index, int delta) {
+    m.peersHolding[index] += delta;
+    Want w = m.wants.get(index);
+    if (w == null) {
+      return;
+    }
+    boolean resort = w.queued() && !w.urgent();
+    if (resort) {
+      m.prefetch.remove(w);
+    }
+    w.rarity = m.peersHolding[index];
+    if (resort) {
+      m.prefetch.add(w);
+    }
+  }
+
+  private void forget(String peer, ChunkId chunk) {
+    Peers.Peer p = peers.get(peer);
+    BitSet b = p == null ? null : p.holdings.get(chunk.model());
+    if (b != null && b.get(chunk.index())) {
+      b.clear(chunk.index());
+      ModelState m = models.get(chunk.model());
+      if (m != null && chunk.index() < m.chunkCount()) {
+        holders(m, chunk.index(), -1);
+      }
+    }
+  }
+
+  private void lose(String peer, long now) {
+    Peers.Peer p = peers.remove(peer);
+    if (p == null) {
+      return;
+    }
+    p.holdings.forEach((model, bits) -> {
+      ModelState m = models.get(model);
+      if (m != null) {
+        bits.stream().filter(i -> i < m.chunkCount()).forEach(i -> holders(m, i, -1));
+      }
+    });
+    Source source = Source.peer(peer);
+    for (Want w : new ArrayList<>(inFlight.values())) {
+      Fetch f = w.fetchFrom(source);
+      if (f != null) {
+        cancelled.add(w.id, source, now + stallNanos);
+        timers.add(now + stallNanos);
+        failed(w, f, Failure.DISCONNECTED, now);
+      }
+    }
+  }
+
+  private void verified(ModelState m, int index, Source from, long now) {
+    if (m.held.get(index)) {
+      return;
+    }
+    m.held.set(index);
+    m.leases.remove(index);
+    Want w = m.wants.remove(index);
+    if (w == null) {
+      return;
+    }
+    if (w.queued()) {
+      dequeue(w);
+      return;
+    }
+    inFlight.remove(w.id);
+    for (Fetch f : w.fetches) {
+      freeSlot(f);
+      if (!f.source().equals(from)) {
+        cancel(w.id, f.source(), now);
+      }
+    }
+    w.fetches.clear();
+  }
+
+  private void failed(Want w, Fetch f, Failure why, long now) {
+    w.fetches.remove(f);
+    freeSlot(f);
+    failures++;
+    String peer = f.peer();
+    long backoff = now + leaseWaitNanos;
+    if (peer != null) {
+      long until = switch (why) {
+        case CORRUPT -> Long.MAX_VALUE;
+        case STALLED, DISCONNECTED -> now + stallNanos;
+        default -> backoff;
+      };
+      w.exclude(peer, until);
+      if (until != Long.MAX_VALUE) {
+        timers.add(until);
+      }
+      if (why == Failure.NOT_FOUND) {
+        forget(peer, w.id);
+      }
+      if (why == Failure.LOCAL_ERROR) {
+        w.originNotBefore = Math.max(w.originNotBefore, backoff);
+      }
+    } else {
+      w.originNotBefore = Math.max(w.originNotBefore, backoff);
+      timers.add(backoff);
+      if (why == Failure.ORIGIN_ERROR && w.lease == Want.Lease.GRANTED) {
+        // Give the lease back so that another node may try the origin; ask again after the backoff.
+        w.lease = Want.Lease.NONE;
+        w.model.leases.remove(w.id.index());
+        w.model.toRelease.add(w.id.index());
+      }
+    }
+    if (w.fetches.isEmpty()) {
+      inFlight.remove(w.id);
+      enqueue(w);
+    }
+  }
+
+  private void cancel(ChunkId chunk, Source source, long now) {
+    cancels++;
+    cancelled.add(chunk, source, now + stallNanos);
+    timers.add(now + stallNanos);
+    actions.cancel(source, chunk);
+  }
+
+  private void freeSlot(Fetch f) {
+    active--;
+    if (f.fromOrigin()) {
+      originActive--;
+    } else {
+      Peers.Peer p = peers.get(f.peer());
+      if (p != null) {
+        p.active--;
+      }
+    }
+  }
+
+  private void waitForPeers(Want w, long now) {
+    if (w.lease == Want.Lease.GRANTED) {
+      w.model.leases.remove(w.id.index());
+    }
+    w.lease = Want.Lease.WAITING;
+    w.leaseWaitUntil = now + leaseWaitNanos;
+    timers.add(w.leaseWaitUntil);
+  }
+
+  private void unavailable(ModelState m, long now) {
+    if (m != null && m.asking != null) {
+      for (int c : m.asking) {
+        Want w = m.wants.get(c);
+        if (w != null && w.lease == Want.Lease.ASKED) {
+          w.lease = Want.Lease.NONE;
+        }
+      }
+      m.asking = null;
+    }
+    trackerDown = true;
+    nextProbe = now + leaseWaitNanos;
+    timers.add(nextProbe);
+  }
+
+  // ---- the pass after every event
+
+  private void pump(long now) {
+    for (Want w = first(urgent); w != null && active < config.maxDownloads(); w = urgent.higher(w)) {
+      tryStart(w, now);
+    }
+    prefetch(now);
+    endgame(now);
+    askLeases(now);
+  }
+
+  /** Models take turns: each round starts at most one prefetch fetch per model, beginning after the last served. */
+  private void prefetch(long now) {
+    List<ModelState> turn = new ArrayList<>();
+    for (ModelState m : models.values()) {
+      if (!m.prefetch.isEmpty()) {
+        turn.add(m);
+      }
+    }
+    if (turn.isEmpty()) {
+      return;
+    }
+    int n = turn.size();
+    Want[] cursor = new Want[n];
+    for (int k = 0; k < n; k++) {
+      cursor[k] = turn.get(k).prefetch.first();
+    }
+    int start = 0;
+    while (start < n && lastServed != null && turn.get(start).digest.compareTo(lastServed) <= 0) {
+      start++;
+    }
+    boolean more = true;
+    while (more && active < config.maxDownloads()) {
+      more = false;
+      for (int j = 0; j < n && active < config.maxDownloads(); j++) {
+        int k = (start + j) % n;
+        ModelState m = turn.get(k);
+        while (cursor[k] != null) {
+          Want w = cursor[k];
+          cursor[k] = m.prefetch.higher(w);
+          if (tryStart(w, now)) {
+            lastServed = m.digest;
+            break;
+          }
+        }
+        more |= cursor[k] != null;
+      }
+    }
+  }
+
+  /**
+   * Starts a fetch for a queued want if its path allows one now; otherwise gathers it for a lease
+   * request or notes when to look again. Returns true if a fetch started.
+   */
+  private boolean tryStart(Want w, long now) {
+    Peers.Peer p = bestPeer(w, now);
+    if (p != null) {
+      if (!download.ready(now)) {
+        timers.add(download.next());
+        return false;
+      }
+      start(w, Source.peer(p.id), false, now);
+      return true;
+    }
+    if (now < w.originNotBefore) {
+      timers.add(w.originNotBefore);
+      return false;
+    }
+    if (!tracker) {
+      return startOrigin(w, false, null, now);
+    }
+    if (w.lease == Want.Lease.GRANTED) {
+      return startOrigin(w, true, null, now);
+    }
+    if (trackerDown) {
+      return startOrigin(w, false, fallback, now);
+    }
+    if (w.fruitlessRounds >= FRUITLESS_ROUNDS) {
+      if (now >= w.fallbackAt) {
+        return startOrigin(w, false, fallback, now);
+      }
+      timers.add(w.fallbackAt);
+      return false;
+    }
+    if (w.lease == Want.Lease.WAITING) {
+      if (now < w.leaseWaitUntil) {
+        timers.add(w.leaseWaitUntil);
+        return false;
+      }
+      w.lease = Want.Lease.NONE;
+    }
+    if (w.lease == Want.Lease.NONE) {
+      ModelState m = w.model;
+      if (m.asking == null && m.batch.size() < config.leaseBatch() && m.leases.size() < 2 * config.maxOriginFetches()) {
+        m.batch.add(w.id.index());
+      }
+    }
+    return false;
+  }
+
+  private boolean startOrigin(Want w, boolean leased, Pacer extra, long now) {
+    if (originActive >= config.maxOriginFetches()) {
+      return false;
+    }
+    long notBefore = Math.max(w.originNotBefore, download.ready(now) ? now : download.next());
+    notBefore = Math.max(notBefore, cancelled.until(w.id, Source.ORIGIN, now));
+    if (extra != null && !extra.ready(now)) {
+      notBefore = Math.max(notBefore, extra.next());
+    }
+    if (notBefore > now) {
+      timers.add(notBefore);
+      return false;
+    }
+    if (extra != null) {
+      extra.started(now, w.size());
+    }
+    start(w, Source.ORIGIN, leased, now);
+    return true;
+  }
+
+  private void start(Want w, Source source, boolean leased, long now) {
+    if (w.queued()) {
+      dequeue(w);
+      inFlight.put(w.id, w);
+    }
+    long deadline = now + (source instanceof Source.Origin ? ORIGIN_STALL_FACTOR * stallNanos : stallNanos);
+    Fetch f = new Fetch(source, now, deadline, leased);
+    w.fetches.add(f);
+    timers.add(f.deadline());
+    active++;
+    download.started(now, w.size());
+    if (f.fromOrigin()) {
+      originActive++;
+      originFetches++;
+      if (!leased) {
+        unleasedOriginFetches++;
+      }
+      actions.fetchFromOrigin(w.id, leased);
+    } else {
+      peers.get(f.peer()).active++;
+      peerFetches++;
+      w.fruitlessRounds = 0;
+      actions.fetchFromPeer(f.peer(), w.id);
+    }
+  }
+
+  /**
+   * The usable peer for a want: holds it, is under its per-peer cap, not excluded for this chunk,
+   * not already fetching it, no cancelled fetch of it pending; the least busy wins, ties by a
+   * per-chunk hash. When holders exist but are all excluded, notes when the first comes back.
+   */
+  private Peers.Peer bestPeer(Want w, long now) {
+    if (w.model.peersHolding[w.id.index()] == 0) {
+      return null;
+    }
+    Peers.Peer best = null;
+    long bestHash = 0;
+    long comeback = Long.MAX_VALUE;
+    for (Peers.Peer p : peers.all()) {
+      if (!p.has(w.id)) {
+        continue;
+      }
+      if (w.excluded(p.id, now)) {
+        comeback = Math.min(comeback, w.excluded.get(p.id));
+        continue;
+      }
+      Source s = Source.peer(p.id);
+      if (p.active >= config.maxPerPeer() || w.fetchFrom(s) != null || cancelled.pending(w.id, s, now)) {
+        continue;
+      }
+      long hash = Mix.of(p.id, w.tie);
+      if (best == null || p.active < best.active || (p.active == best.active && hash < bestHash)) {
+        best = p;
+        bestHash = hash;
+      }
+    }
+    if (best == null && comeback != Long.MAX_VALUE) {
+      timers.add(comeback);
+    }
+    return best;
+  }
+
+  /**
+   * True if a connected peer holds the chunk and may be asked for it now or later (busy, stalled
+   * or lost-and-back peers come back; one that sent corrupt bytes does not).
+   */
+  private boolean reachableHolder(Want w) {
+    if (w.model.peersHolding[w.id.index()] == 0) {
+      return false;
+    }
+    for (Peers.Peer p : peers.all()) {
+      if (p.has(w.id) && w.excluded.getOrDefault(p.id, 0L) != Long.MAX_VALUE) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** When few wanted chunks of a model remain, each outstanding one is also asked of a second peer. */
+  private void endgame(long now) {
+    if (config.endgameChunks() == 0 || inFlight.isEmpty()) {
+      return;
+    }
+    for (Want w : new ArrayList<>(inFlight.values())) {
+      if (active >= config.maxDownloads()) {
+        return;
+      }
+      if (w.fetches.size() != 1 || w.model.wants.size() > config.endgameChunks() || !download.ready(now)) {
+        continue;
+      }
+      Peers.Peer p = bestPeer(w, now);
+      if (p != null) {
+        endgameDuplicates++;
+        start(w, Source.peer(p.id), false, now);
+      }
+    }
+  }
+
+  /** One lease request per model with chunks gathered and none in flight; while the tracker is down, a probe. */
+  private void askLeases(long now) {
+    if (!tracker) {
+      return;
+    }
+    boolean probed = false;
+    for (ModelState m : models.values()) {
+      if (m.asking != null) {
+        m.batch.clear();
+        continue;
+      }
+      if (trackerDown) {
+        m.batch.clear();
+        if (probed || now < nextProbe || (m.wants.isEmpty() && m.toRelease.isEmpty())) {
+          continue;
+        }
+        probed = true;
+        nextProbe = now + leaseWaitNanos;
+        timers.add(nextProbe);
+      } else if (m.batch.isEmpty() && m.toRelease.isEmpty()) {
+        continue;
+      }
+      List<Integer> chunks = List.copyOf(m.batch);
+      List<Integer> release = List.copyOf(m.toRelease);
+      m.batch.clear();
+      m.toRelease.clear();
+      for (int c : chunks) {
+        m.wants.get(c).lease = Want.Lease.ASKED;
+      }
+      m.asking = chunks;
+      m.askDeadline = now + stallNanos;
+      timers.add(m.askDeadline);
+      leaseRequests++;
+      actions.requestLeases(m.digest, chunks, release);
+    }
+  }
+
+  private static Want first(TreeSet<Want> set) {
+    return set.isEmpty() ? null : set.first();
+  }
+}

@@ -1,0 +1,24 @@
+package io.modelfs.sim;
+
+/** One transfer in progress through a path of {@link Resource}s; owned by {@link FlowNetwork}. */
+final class Flow {
+  final Resource[] path;
+  final long bytes;
+  final boolean fromOrigin;
+  final Runnable done;
+  /** What the flow carries, for whoever has to clean up after a crash. */
+  Object tag;
+  double remaining;
+  double rate;
+  long settledAt;
+  int version;
+  boolean active = true;
+
+  Flow(Resource[] path, long bytes, boolean fromOrigin, Runnable done) {
+    this.path = path;
+    this.bytes = bytes;
+    this.remaining = bytes;
+    this.fromOrigin = fromOrigin;
+    this.done = done;
+  }
+}

@@ -1,0 +1,359 @@
+package io.modelfs.sim;
+
+import io.modelfs.core.Digest;
+import io.modelfs.schedule.ChunkId;
+import io.modelfs.schedule.Failure;
+import io.modelfs.schedule.Need;
+import io.modelfs.schedule.Source;
+import io.modelfs.schedule.SwarmScheduler;
+import io.modelfs.schedule.lease.LeasePolicy;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+
+/**
+ * One run of the modelfs swarm: every node runs the agent's {@link io.modelfs.schedule.SwarmScheduler}
+ * with the scenario's {@link io.modelfs.schedule.SchedulerConfig}; this class only plays what
+ * the agent's I/O would do — carry fetch commands over the {@link FlowNetwork}, deliver
+ * outcomes, HAVE announcements, bitfields and peer losses to the schedulers after the link's
+ * latency, send lease requests to the {@link SimTracker} and its answers back after the
+ * tracker's latency, tick each scheduler at its {@code nextDeadline}, and connect nodes to the
+ * neighbours the tracker lists and to the holders a lease answer points at.
+ *
+ * <p>Design note: everything happens on the simulator's one thread, in time order; the
+ * schedulers are never called from inside their own {@code Actions} (every command becomes an
+ * event). A peer request reaches the peer half a round trip later, which refuses it (BUSY when
+ * all its upload slots are taken, NOT_FOUND when it does not hold the chunk) or starts a flow;
+ * the last byte reaches the requester half a round trip after it left. An origin request waits
+ * for the node's request-rate pacing and the origin's time to first byte. A crashed node's flows
+ * stop at once, its neighbours get {@code peerLost} half a round trip later, and the tracker
+ * forgets it only after its node timeout, as the real tracker does.
+ */
+final class SwarmRun {
+  private static final long MIN_TICK_STEP = 1_000;
+
+  final Scenario s;
+  final Fleet fleet;
+  final Simulator sim = new Simulator();
+  final FlowNetwork net;
+  final Digest model;
+  final ChunkId[] chunkIds;
+  final long[] chunkSizes;
+  final SimNode[] nodes;
+  final Map<String, SimNode> byId = new HashMap<>();
+  final Source[] sources;
+  final SimTracker tracker;
+  final Resource originAggregate;
+  final SplittableRandom rnd;
+  final Series originSeries;
+  final Series throughput;
+  final long halfRtt;
+  final long halfTracker;
+  final int maxConnections;
+  private double originBytes;
+  private int stayersDone;
+
+  SwarmRun(Scenario s, Fleet fleet, long bucketNanos) {
+    this.s = s;
+    this.fleet = fleet;
+    this.rnd = new SplittableRandom(s.seed());
+    this.originSeries = new Series(bucketNanos);
+    this.throughput = new Series(bucketNanos);
+    this.net = new FlowNetwork(sim, this::moved);
+    this.model = Digest.sha256(("modelfs simulation " + s.name() + " " + s.modelBytes()).getBytes(StandardCharsets.UTF_8));
+    int chunks = s.chunkCount();
+    chunkIds = new ChunkId[chunks];
+    chunkSizes = new long[chunks];
+    for (int c = 0; c < chunks; c++) {
+      chunkIds[c] = new ChunkId(model, c);
+      chunkSizes[c] = s.chunkSize(c);
+    }
+    nodes = new SimNode[fleet.size];
+    sources = new Source[fleet.size];
+    for (int i = 0; i < fleet.size; i++) {
+      nodes[i] = new SimNode(i, fleet.intake[i], fleet.up[i], s.origin().perNode());
+      byId.put(nodes[i].id, nodes[i]);
+      sources[i] = Source.peer(nodes[i].id);
+    }
+    tracker = new SimTracker(model, chunks, fleet.size,
+        new LeasePolicy(s.tracker().leaseTtlNanos() / 1_000_000, s.tracker().originCap(), s.tracker().leaseBatch()));
+    originAggregate = Double.isInfinite(s.origin().aggregate()) ? null : new Resource("origin", s.origin().aggregate());
+    halfRtt = s.nodes().rttNanos() / 2;
+    halfTracker = s.tracker().rttNanos() / 2;
+    maxConnections = 2 * s.nodes().neighbours();
+  }
+
+  /** Runs until every staying node holds the model or the time limit passes. */
+  RunResult run(double lowerBound) {
+    long wall = System.nanoTime();
+    for (SimNode n : nodes) {
+      sim.at(fleet.joinAt[n.index], () -> join(n));
+      if (fleet.leaveAt[n.index] >= 0) {
+        sim.at(fleet.leaveAt[n.index], () -> crash(n));
+      }
+    }
+    int stayers = fleet.stayers();
+    boolean done = sim.run(s.timeLimitNanos(), () -> stayersDone == stayers);
+    StringBuilder stuck = new StringBuilder();
+    if (!done && sim.pending() == 0) {
+      // Nothing left to happen, yet nodes lack chunks: every wait should have had a deadline.
+      for (SimNode n : nodes) {
+        if (n.alive && n.doneAt < 0 && stuck.length() < 600) {
+          SwarmScheduler.Stats st = n.scheduler.stats();
+          stuck.append(String.format(java.util.Locale.ROOT, " %s holds %d/%d, wanted %d, outstanding %d, transfers %d, neighbours %d;",
+              n.id, n.heldCount, chunkIds.length, st.wanted(), st.outstanding(), n.transfers.size(), n.neighbours.size()));
+        }
+      }
+    }
+    double[] ready = new double[stayers];
+    long[] totals = new long[7];
+    int k = 0;
+    for (SimNode n : nodes) {
+      if (fleet.leaveAt[n.index] < 0) {
+        ready[k++] = n.doneAt < 0 ? Double.NaN : n.doneAt / 1e9;
+      }
+      if (n.scheduler != null) {
+        SwarmScheduler.Stats c = n.scheduler.stats();
+        totals[0] += c.peerFetches();
+        totals[1] += c.originFetches();
+        totals[2] += c.unleasedOriginFetches();
+        totals[3] += c.leaseRequests();
+        totals[4] += c.failures();
+        totals[5] += c.endgameDuplicates();
+        totals[6] += c.cancels();
+      }
+    }
+    String notes = String.format(java.util.Locale.ROOT,
+        "peer fetches %d, origin fetches %d (%d unleased), lease requests %d, failures %d, endgame duplicates %d, cancels %d, flows %d",
+        totals[0], totals[1], totals[2], totals[3], totals[4], totals[5], totals[6], net.flowsStarted())
+        + (stuck.length() == 0 ? "" : "; STALLED at " + sim.seconds() + " s with nothing scheduled:" + stuck);
+    return new RunResult("modelfs swarm", fleet.size, ready, originBytes, s.modelBytes(), lowerBound, originSeries, throughput,
+        sim.executed(), (System.nanoTime() - wall) / 1_000_000, notes);
+  }
+
+  // ---- node lifecycle
+
+  private void join(SimNode n) {
+    n.alive = true;
+    n.scheduler = new SwarmScheduler(n.id, s.scheduler(), sim, new NodeActions(this, n), true);
+    sim.after(halfTracker, () -> {
+      tracker.join(n);
+      List<Integer> list = tracker.neighbours(n.index, s.nodes().neighbours(), rnd);
+      sim.after(halfTracker, () -> list.forEach(i -> connect(n, nodes[i])));
+    });
+    deliver(n, sc -> {
+      sc.open(model, chunkSizes, new BitSet());
+      sc.wantAll(model, Need.PREFETCH);
+    });
+  }
+
+  private void crash(SimNode n) {
+    if (!n.alive) {
+      return;
+    }
+    n.alive = false;
+    for (SimNode.Transfer t : n.transfers.values()) {
+      t.cancelled = true;
+      if (t.flow != null) {
+        net.cancel(t.flow);
+      }
+    }
+    n.transfers.clear();
+    for (Flow f : new ArrayList<>(n.up.flows)) {
+      SimNode.Transfer t = (SimNode.Transfer) f.tag;
+      net.cancel(f);
+      t.cancelled = true; // the requester is told peerLost, after which no outcome is owed
+      t.to.transfers.remove(t.key());
+    }
+    for (SimNode nb : n.neighbours) {
+      nb.neighbours.remove(n);
+      sim.after(halfRtt, () -> {
+        deliver(nb, sc -> sc.peerLost(n.id));
+        refill(nb);
+      });
+    }
+    n.neighbours.clear();
+    sim.after(s.tracker().nodeTimeoutNanos(), () -> tracker.forget(n, n.held));
+  }
+
+  // ---- connections
+
+  void connect(SimNode a, SimNode b) {
+    if (a == b || !a.alive || !b.alive || a.connectedTo(b) || a.neighbours.size() >= maxConnections
+        || b.neighbours.size() >= maxConnections) {
+      return;
+    }
+    sim.after(2 * halfRtt, () -> {
+      if (!a.alive || !b.alive || a.connectedTo(b)) {
+        return;
+      }
+      a.neighbours.add(b);
+      b.neighbours.add(a);
+      BitSet ha = (BitSet) a.held.clone();
+      BitSet hb = (BitSet) b.held.clone();
+      deliver(a, sc -> {
+        sc.peerConnected(b.id);
+        sc.have(b.id, model, hb);
+      });
+      deliver(b, sc -> {
+        sc.peerConnected(a.id);
+        sc.have(a.id, model, ha);
+      });
+    });
+  }
+
+  /** A node left with few neighbours asks the tracker for more. */
+  private void refill(SimNode n) {
+    if (n.alive && n.neighbours.size() < Math.max(1, s.nodes().neighbours() / 2)) {
+      sim.after(halfTracker, () -> {
+        List<Integer> list = tracker.neighbours(n.index, s.nodes().neighbours(), rnd);
+        sim.after(halfTracker, () -> list.forEach(i -> connect(n, nodes[i])));
+      });
+    }
+  }
+
+  /** Connects to a holder of each chunk a lease answer says is on peers, when no neighbour has it. */
+  void connectToHolders(SimNode n, List<Integer> onPeers) {
+    int tried = 0;
+    for (int c : onPeers) {
+      if (tried >= 4) {
+        break;
+      }
+      boolean near = false;
+      for (SimNode nb : n.neighbours) {
+        if (nb.held.get(c)) {
+          near = true;
+          break;
+        }
+      }
+      if (near) {
+        continue;
+      }
+      for (int h : tracker.someHolders(c)) {
+        SimNode holder = nodes[h];
+        if (holder != n && holder.alive && !n.connectedTo(holder)) {
+          connect(n, holder);
+          tried++;
+          break;
+        }
+      }
+    }
+  }
+
+  // ---- chunks
+
+  /** A transfer's last byte arrived: the chunk is verified (hashing was paid for in the intake rate). */
+  void arrived(SimNode.Transfer t) {
+    if (t.cancelled || !t.to.alive) {
+      return;
+    }
+    SimNode n = t.to;
+    n.transfers.remove(t.key());
+    int c = t.chunk;
+    boolean fresh = !n.held.get(c);
+    if (fresh) {
+      n.held.set(c);
+      n.heldCount++;
+      if (t.from == null) {
+        n.originBytes += chunkSizes[c];
+      } else {
+        n.peerBytes += chunkSizes[c];
+      }
+    }
+    Source src = t.from == null ? Source.ORIGIN : sources[t.from.index];
+    deliver(n, sc -> sc.chunkVerified(chunkIds[c], src));
+    if (fresh) {
+      announce(n, c);
+      if (n.heldCount == chunkIds.length) {
+        n.doneAt = sim.now();
+        if (fleet.leaveAt[n.index] < 0) {
+          stayersDone++;
+        }
+      }
+    }
+  }
+
+  private void announce(SimNode n, int c) {
+    ChunkId id = chunkIds[c];
+    Consumer<SwarmScheduler> have = sc -> sc.have(n.id, id);
+    sim.after(halfRtt, () -> {
+      for (SimNode nb : n.neighbours) {
+        deliver(nb, have);
+      }
+    });
+    sim.after(halfTracker, () -> tracker.announce(n, c, sim.now() / 1_000_000));
+  }
+
+  /**
+   * While a transfer's flow moves, tells its node's scheduler so every half stall time, as the
+   * agent's driver does once a second: a slow but moving fetch is not abandoned as stalled.
+   */
+  void watch(SimNode.Transfer t) {
+    long every = Math.max(1, s.scheduler().peerStall().toNanos() / 2);
+    sim.after(every, () -> {
+      if (t.cancelled || !t.to.alive || t.to.transfers.get(t.key()) != t) {
+        return;
+      }
+      if (t.flow != null && t.flow.rate > 0) {
+        Source src = t.from == null ? Source.ORIGIN : sources[t.from.index];
+        deliver(t.to, sc -> sc.progress(chunkIds[t.chunk], src));
+      }
+      watch(t);
+    });
+  }
+
+  void fail(SimNode.Transfer t, Failure why) {
+    sim.after(halfRtt, () -> {
+      if (t.cancelled || !t.to.alive) {
+        return;
+      }
+      t.to.transfers.remove(t.key());
+      Source src = t.from == null ? Source.ORIGIN : sources[t.from.index];
+      deliver(t.to, sc -> sc.fetchFailed(chunkIds[t.chunk], src, why));
+    });
+  }
+
+  // ---- scheduler plumbing
+
+  /** Delivers one event to a live node's scheduler, then makes sure it is ticked at its next deadline. */
+  void deliver(SimNode n, Consumer<SwarmScheduler> event) {
+    if (!n.alive) {
+      return;
+    }
+    event.accept(n.scheduler);
+    arm(n, sim.now());
+  }
+
+  private void arm(SimNode n, long earliest) {
+    long d = n.scheduler.nextDeadline();
+    if (d == Long.MAX_VALUE) {
+      return;
+    }
+    long at = Math.max(d, earliest);
+    if (at >= n.tickAt) {
+      return;
+    }
+    n.tickAt = at;
+    sim.at(at, () -> {
+      if (n.tickAt != at || !n.alive) {
+        return;
+      }
+      n.tickAt = Long.MAX_VALUE;
+      n.scheduler.tick();
+      arm(n, sim.now() + MIN_TICK_STEP); // a deadline still due after a tick waits a microsecond: no zero-time loop
+    });
+  }
+
+  private void moved(Flow f, long from, long to, double bytes) {
+    throughput.add(from, to, bytes);
+    if (f.fromOrigin) {
+      originSeries.add(from, to, bytes);
+      originBytes += bytes;
+    }
+  }
+}

@@ -1,0 +1,65 @@
+package io.modelfs.sim;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class FlowNetworkTest {
+  private final Simulator sim = new Simulator();
+  private final double[] moved = {0};
+  private final FlowNetwork net = new FlowNetwork(sim, (f, a, b, bytes) -> moved[0] += bytes);
+
+  @Test
+  void aLoneFlowRunsAtItsNarrowestLink() {
+    Resource up = new Resource("up", 100e6);
+    Resource down = new Resource("down", 50e6);
+    long[] doneAt = {-1};
+    net.start(new Resource[] {up, down}, 100_000_000, false, () -> doneAt[0] = sim.now());
+    sim.run(Long.MAX_VALUE, () -> false);
+    assertEquals(2e9, doneAt[0], 2);
+    assertEquals(100e6, moved[0], 1);
+  }
+
+  @Test
+  void flowsShareALinkAndTheSurvivorSpeedsUpWhenOneEnds() {
+    Resource up = new Resource("up", 100e6);
+    Resource a = new Resource("a", 1e12);
+    Resource b = new Resource("b", 1e12);
+    List<Long> done = new ArrayList<>();
+    net.start(new Resource[] {up, a}, 50_000_000, false, () -> done.add(sim.now()));
+    net.start(new Resource[] {up, b}, 100_000_000, false, () -> done.add(sim.now()));
+    sim.run(Long.MAX_VALUE, () -> false);
+    // Both at 50 MB/s until the first finishes at 1 s; the second has 50 MB left at 100 MB/s: 1.5 s.
+    assertEquals(1e9, done.get(0), 2);
+    assertEquals(1.5e9, done.get(1), 2);
+  }
+
+  @Test
+  void aFlowHeldBackElsewhereKeepsOnlyItsLocalShare() {
+    Resource up = new Resource("up", 100e6);
+    Resource slow = new Resource("slow", 10e6);
+    Resource fast = new Resource("fast", 1e12);
+    List<Long> done = new ArrayList<>();
+    net.start(new Resource[] {up, slow}, 10_000_000, false, () -> done.add(sim.now()));
+    net.start(new Resource[] {up, fast}, 50_000_000, false, () -> done.add(sim.now()));
+    sim.run(Long.MAX_VALUE, () -> false);
+    // Local fair share (documented): the fast flow gets 50 MB/s, not the 90 left over.
+    assertEquals(1e9, done.get(0), 2);
+    assertEquals(1e9, done.get(1), 2);
+  }
+
+  @Test
+  void aCancelledFlowStopsWithoutItsCallbackAndCountsOnlyWhatMoved() {
+    Resource up = new Resource("up", 100e6);
+    boolean[] called = {false};
+    Flow f = net.start(new Resource[] {up}, 100_000_000, false, () -> called[0] = true);
+    sim.at(500_000_000L, () -> net.cancel(f));
+    sim.run(Long.MAX_VALUE, () -> false);
+    assertTrue(!called[0]);
+    assertEquals(50e6, moved[0], 1);
+    assertTrue(up.flows.isEmpty());
+  }
+}
