@@ -132,7 +132,9 @@ public final class Agent implements AutoCloseable {
 
   /**
    * Keeps this node's Kubernetes labels in step with the models it holds whole (see
-   * {@link NodeLabels}): labelled after a successful pull, unlabelled when a chunk is evicted.
+   * {@link NodeLabels}): labelled when a model is whole locally — after a pull, when reads have
+   * fetched every chunk, or when a model opened after a restart is found whole in the store —
+   * and unlabelled when a chunk is evicted.
    * Call once, right after {@link #start}; the agent closes {@code labels}.
    */
   public void labelNode(NodeLabels labels) {
@@ -140,6 +142,7 @@ public final class Agent implements AutoCloseable {
     if (labels.enabled()) {
       store.addEvictionListener(labels::evicted);
       puller.onComplete(labels::modelLocal);
+      driver.onModelLocal(labels::modelLocal); // whole by reads, or found whole when opened after a restart
     }
   }
 

@@ -4,6 +4,7 @@ import io.modelfs.agent.metrics.FetchMetrics;
 import io.modelfs.agent.metrics.MeteredLoads;
 import io.modelfs.core.ChunkRef;
 import io.modelfs.core.Digest;
+import io.modelfs.core.ModelRef;
 import io.modelfs.p2p.PeerFetchException;
 import io.modelfs.p2p.SwarmListener;
 import io.modelfs.schedule.Actions;
@@ -40,6 +41,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -83,6 +85,10 @@ final class FetchDriver implements SwarmListener, AutoCloseable {
     final ModelChunks chunks;
     final ModelLoader loader;
     int pulls;
+    /** The model's chunks the store holds, as this driver saw them verified or evicted (loop). */
+    BitSet local = new BitSet();
+    /** Whether {@link #onModelLocal} listeners were told the model is whole since it last lost a chunk. */
+    boolean toldWhole;
 
     Served(ModelChunks chunks, ModelLoader loader) {
       this.chunks = chunks;
@@ -114,6 +120,7 @@ final class FetchDriver implements SwarmListener, AutoCloseable {
 
   // loop
   private final Map<Digest, Served> models = new HashMap<>();
+  private final List<BiConsumer<ModelRef, List<Digest>>> wholeListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final Map<ChunkId, Waiting> waiting = new HashMap<>();
   private final Map<Running, AtomicBoolean> running = new HashMap<>();
   private final Set<Digest> stale = new HashSet<>();
@@ -174,8 +181,12 @@ final class FetchDriver implements SwarmListener, AutoCloseable {
       if (models.putIfAbsent(chunks.model(), new Served(chunks, loader)) != null) {
         return;
       }
-      scheduler.open(chunks.model(), chunks.sizes(), chunks.held(store));
+      BitSet held = chunks.held(store);
+      Served s = models.get(chunks.model());
+      s.local = (BitSet) held.clone();
+      scheduler.open(chunks.model(), chunks.sizes(), held);
       seedPeers(chunks);
+      checkWhole(s);
     });
   }
 
@@ -255,8 +266,13 @@ final class FetchDriver implements SwarmListener, AutoCloseable {
   void evicted(Digest digest) {
     post("evicted " + digest.shortHex(), () -> {
       for (Served s : models.values()) {
-        if (s.chunks.indices(digest).length > 0) {
+        int[] indices = s.chunks.indices(digest);
+        if (indices.length > 0) {
           stale.add(s.chunks.model());
+          for (int i : indices) {
+            s.local.clear(i);
+          }
+          s.toldWhole = false;
         }
       }
     });
@@ -401,8 +417,34 @@ final class FetchDriver implements SwarmListener, AutoCloseable {
         if (w != null) {
           w.futures.forEach(f -> f.complete(From.of(from)));
         }
+        s.local.set(index);
+      }
+      checkWhole(s);
+    }
+  }
+
+  /**
+   * Tells the {@link #onModelLocal} listeners once when every chunk of a served model is local —
+   * by reads, readahead, a pull or peers, or found whole in the store when opened (loop).
+   */
+  private void checkWhole(Served s) {
+    if (!s.toldWhole && s.local.cardinality() == s.chunks.count()) {
+      s.toldWhole = true;
+      List<Digest> digests = new ArrayList<>(new java.util.LinkedHashSet<>(
+          java.util.stream.IntStream.range(0, s.chunks.count()).mapToObj(s.chunks::digest).toList()));
+      for (BiConsumer<ModelRef, List<Digest>> l : wholeListeners) {
+        try {
+          l.accept(s.chunks.ref(), digests);
+        } catch (RuntimeException e) {
+          log.warn("node {}: a listener for model {} being whole failed", self, s.chunks.ref(), e);
+        }
       }
     }
+  }
+
+  /** {@code listener} is told (on the driver's thread; it must not block) each time a served model becomes whole locally. */
+  void onModelLocal(BiConsumer<ModelRef, List<Digest>> listener) {
+    wholeListeners.add(listener);
   }
 
   /** True if the fetch failed because the scheduler cancelled it (anywhere in the cause chain). */

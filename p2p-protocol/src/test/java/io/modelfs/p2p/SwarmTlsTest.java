@@ -1,5 +1,6 @@
 package io.modelfs.p2p;
 
+import io.modelfs.core.testing.TestPki;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;

@@ -1,5 +1,6 @@
 package io.modelfs.tracker;
 
+import io.modelfs.core.testing.TestPki;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -23,10 +23,12 @@ import org.slf4j.LoggerFactory;
  * that the scheduler can place a workload where its model already is.
  *
  * <p>A model is labelled when {@link #modelLocal} says every chunk is local (after a successful
- * {@code modelfs pull}); the label is removed as soon as {@link #evicted} reports any of its
- * chunks gone. At start every {@code model.modelfs.io/*} label already on the Node is removed:
- * the agent cannot vouch for what a previous run labelled (chunks may have been evicted while it
- * was down), so a node is labelled again by the next pull, which is cheap on a warm node.
+ * {@code modelfs pull}, or when reads through the mount have made it whole); the label is
+ * removed as soon as {@link #evicted} reports any of its chunks gone. At start every
+ * {@code model.modelfs.io/*} label already on the Node is removed: the agent cannot vouch for
+ * what a previous run labelled (chunks may have been evicted while it was down), so a model is
+ * labelled again when it is next opened and found whole in the store, or pulled (cheap on a warm
+ * node: nothing is fetched).
  *
  * <p>Design: the labelled set has one owner, a single thread that also talks to the API
  * server; callers only queue events, so neither a pull nor the store's eviction (whose listener

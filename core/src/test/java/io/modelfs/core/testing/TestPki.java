@@ -1,4 +1,4 @@
-package io.modelfs.p2p;
+package io.modelfs.core.testing;
 
 import io.modelfs.core.TlsFiles;
 import java.io.IOException;
@@ -27,15 +27,16 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 /**
  * A certificate authority made in the test (EC P-256, valid for a day) that issues node
  * certificates with the node id as CN and DNS SAN, written as PEM files. No key is committed.
+ * Shared by the tests of p2p-protocol, tracker and agent through core's test jar.
  */
-final class TestPki {
+public final class TestPki {
   private final String name;
   private final KeyPair caKeys;
   private final X509Certificate ca;
   private final Path dir;
   private long serial = 2;
 
-  TestPki(String name, Path dir) throws Exception {
+  public TestPki(String name, Path dir) throws Exception {
     this.name = name;
     this.dir = Files.createDirectories(dir);
     this.caKeys = keys();
@@ -47,17 +48,17 @@ final class TestPki {
     pem(dir.resolve("ca.pem"), "CERTIFICATE", ca.getEncoded());
   }
 
-  Path caFile() {
+  public Path caFile() {
     return dir.resolve("ca.pem");
   }
 
   /** A certificate for {@code cn} with DNS SANs {@code cn}, localhost and IP 127.0.0.1, trusting this CA. */
-  TlsFiles issue(String cn) throws Exception {
+  public TlsFiles issue(String cn) throws Exception {
     return issue(cn, cn);
   }
 
   /** As {@link #issue(String)} with another DNS SAN than the CN (or none when {@code san} is null). */
-  TlsFiles issue(String cn, String san) throws Exception {
+  public TlsFiles issue(String cn, String san) throws Exception {
     KeyPair k = keys();
     var b = new JcaX509v3CertificateBuilder(new X500Name("CN=" + name), BigInteger.valueOf(serial++), from(), until(),
         new X500Name("CN=" + cn), k.getPublic());
