@@ -42,13 +42,28 @@ public final class Main implements Runnable {
     return commandLine(System.getenv());
   }
 
+  /**
+   * Prints a command's failure; returns the exit code. An expected failure (I/O, a refused
+   * request, bad input: checked exceptions and IllegalArgument/IllegalState) is one line naming
+   * what went wrong; anything else is a bug, said as such, with its stack trace to report.
+   */
+  static int report(Exception e, java.io.PrintWriter err) {
+    boolean expected = !(e instanceof RuntimeException) || e instanceof IllegalArgumentException
+        || e instanceof IllegalStateException || e instanceof java.io.UncheckedIOException;
+    if (expected) {
+      err.println("modelfs: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+    } else {
+      err.println("modelfs: internal error (" + e + "); this is a bug — please report it with the trace below");
+      e.printStackTrace(err);
+    }
+    err.flush();
+    return 1;
+  }
+
   /** The command line with daemon settings layered over {@code env} (see {@link ConfigLayers}). */
   static CommandLine commandLine(Map<String, String> env) {
     CommandLine cl = new CommandLine(new Main());
-    cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-      commandLine.getErr().println("modelfs: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
-      return 1;
-    });
+    cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> report(e, commandLine.getErr()));
     for (String daemon : List.of("agent", "tracker")) {
       cl.getSubcommands().get(daemon).setDefaultValueProvider(new ConfigLayers(env));
     }
