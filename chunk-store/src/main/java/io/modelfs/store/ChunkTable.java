@@ -126,6 +126,18 @@ final class ChunkTable {
     return unsaved == null ? 0 : unsaved.size();
   }
 
+  /** Pins {@code digests} until the returned pin is closed (once; closing again does nothing). */
+  ChunkStore.Pin pinUntilClosed(Collection<Digest> digests) {
+    List<Digest> held = List.copyOf(digests);
+    pin(held);
+    java.util.concurrent.atomic.AtomicBoolean open = new java.util.concurrent.atomic.AtomicBoolean(true);
+    return () -> {
+      if (open.getAndSet(false)) {
+        unpin(held);
+      }
+    };
+  }
+
   synchronized void pin(Collection<Digest> digests) {
     for (Digest d : digests) {
       pins.merge(d, 1, Integer::sum);

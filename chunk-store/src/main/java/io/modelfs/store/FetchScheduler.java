@@ -59,6 +59,23 @@ final class FetchScheduler {
     }
   }
 
+  /**
+   * A store's {@code ensure}: checks the arguments, completes at once when {@code held} says the
+   * chunk is stored, else counts a miss and {@link #submit submits} the load.
+   */
+  CompletableFuture<Void> ensure(ChunkRef chunk, Priority priority, String source, ChunkLoader loader,
+      java.util.function.Predicate<Digest> held, StoreCounters counters) {
+    java.util.Objects.requireNonNull(chunk, "chunk is null");
+    java.util.Objects.requireNonNull(priority, () -> "priority for chunk " + chunk + " is null");
+    java.util.Objects.requireNonNull(source, () -> "source for chunk " + chunk + " is null");
+    java.util.Objects.requireNonNull(loader, () -> "loader for chunk " + chunk + " from " + source + " is null");
+    if (held.test(chunk.digest())) {
+      return CompletableFuture.completedFuture(null);
+    }
+    counters.miss();
+    return submit(chunk, priority, source, loader);
+  }
+
   /** Queues a load of {@code chunk} or joins the one in flight, promoting it to {@code priority}. */
   CompletableFuture<Void> submit(ChunkRef chunk, Priority priority, String source, ChunkLoader loader) {
     if (closed) {

@@ -17,7 +17,6 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -110,27 +109,12 @@ public final class MemoryChunkStore implements ChunkStore {
 
   @Override
   public CompletableFuture<Void> ensure(ChunkRef chunk, Priority priority, String source, ChunkLoader loader) {
-    Objects.requireNonNull(chunk, "chunk is null");
-    Objects.requireNonNull(priority, () -> "priority for chunk " + chunk + " is null");
-    Objects.requireNonNull(source, () -> "source for chunk " + chunk + " is null");
-    Objects.requireNonNull(loader, () -> "loader for chunk " + chunk + " from " + source + " is null");
-    if (contains(chunk.digest())) {
-      return CompletableFuture.completedFuture(null);
-    }
-    counters.miss();
-    return scheduler.submit(chunk, priority, source, loader);
+    return scheduler.ensure(chunk, priority, source, loader, this::contains, counters);
   }
 
   @Override
   public Pin pin(Collection<Digest> digests) {
-    List<Digest> held = List.copyOf(digests);
-    table.pin(held);
-    AtomicBoolean open = new AtomicBoolean(true);
-    return () -> {
-      if (open.getAndSet(false)) {
-        table.unpin(held);
-      }
-    };
+    return table.pinUntilClosed(digests);
   }
 
   @Override
