@@ -10,8 +10,10 @@
 #
 #   -n  node counts (default "1 4 8 16")   -s  model size in MiB (default 512)
 #   -r  tc rate of the origin's egress (default 800mbit = 100 MB/s)
-#   -x  agent -Xmx (default 512m)          -c  chunk size (default 8MiB)
+#   -x  agent -Xmx (default 512m; agents run with -XX:+UseSerialGC)   -c  chunk size (default 8MiB)
 #   -j  the modelfs jar (default agent/target/modelfs.jar; copied, so a rebuild cannot disturb a run)
+#   -m  modes to run per N (default "direct swarm")
+#   -k  keep every agent's, the tracker's and s3proxy's log in this directory (default: removed)
 #
 # Columns: wall = from the start signal until every node holds (pull) or has hashed (read) the
 # whole model; origin = bytes the origin's veth sent during the workload / model size (counted on
@@ -26,7 +28,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 jar=$root/agent/target/modelfs.jar
-counts="1 4 8 16" size=512 rate=800mbit xmx=512m chunk=8MiB
+counts="1 4 8 16" size=512 rate=800mbit xmx=512m chunk=8MiB modes="direct swarm" keep=""
 while [ $# -gt 0 ]; do
   case $1 in
     -n) counts=$2; shift 2 ;;
@@ -35,6 +37,8 @@ while [ $# -gt 0 ]; do
     -x) xmx=$2; shift 2 ;;
     -c) chunk=$2; shift 2 ;;
     -j) jar=$(readlink -f "$2"); shift 2 ;;
+    -m) modes=$2; shift 2 ;;
+    -k) keep=$2; shift 2 ;;
     *) echo "fanout.sh: unknown argument '$1' (see the comment at the top of $0)" >&2; exit 2 ;;
   esac
 done
@@ -46,7 +50,11 @@ work=$(mktemp -d /tmp/modelfs-fanout.XXXXXX)
 cp "$jar" "$work/modelfs.jar" && jar=$work/modelfs.jar # a rebuild during the run must not pull it away
 hub=${prefix}hub
 namespaces=() pids=() mounts=()
+# Agents and the origin keep the C2 compiler: with -XX:TieredStopAtLevel=1 (C1 only) SHA-256 loses its
+# intrinsic and runs ~10x slower (measured 20-25 vs 150-240 MB/s on this machine under load), which made
+# 16 agents hashing 512 MiB each CPU-bound. Short-lived CLI processes (import, pull, the tracker) keep C1.
 java_opts=(-XX:+UseSerialGC -XX:TieredStopAtLevel=1)
+agent_opts=(-XX:+UseSerialGC)
 
 stop_pids() {
   for pid in "$@"; do kill -TERM "$pid" 2>/dev/null || true; done
@@ -60,6 +68,7 @@ teardown() {
   stop_pids "${pids[@]}"
   for m in "${mounts[@]}"; do mountpoint -q "$m" && { fusermount -u -z "$m" 2>/dev/null || umount -l "$m"; }; done
   for ns in "${namespaces[@]}"; do ip netns del "$ns" 2>/dev/null; done
+  [ -z "$keep" ] || { mkdir -p "$keep"; cp "$work"/*.log "$keep"/ 2>/dev/null; }
   rm -rf "$work"
 }
 trap teardown EXIT
@@ -108,6 +117,14 @@ fi
 node origin 2
 in_ns origin tc qdisc add dev eth0 root tbf rate "$rate" burst 1mb latency 100ms
 mkdir -p "$work/blobs"
+# s3proxy logs through logback, which without a configuration logs DEBUG (hex dumps of every 8 KiB
+# buffer: hundreds of MB per run, and the origin CPU-bound on it); WARN is enough here.
+cat >"$work/s3proxy-logback.xml" <<EOF
+<configuration>
+  <appender name="out" class="ch.qos.logback.core.ConsoleAppender"><encoder><pattern>%d %-5level %logger - %msg%n</pattern></encoder></appender>
+  <root level="WARN"><appender-ref ref="out"/></root>
+</configuration>
+EOF
 cat >"$work/s3proxy.conf" <<EOF
 s3proxy.endpoint=http://$(addr 2):8080
 s3proxy.authorization=none
@@ -116,7 +133,7 @@ jclouds.filesystem.basedir=$work/blobs
 jclouds.identity=local
 jclouds.credential=local
 EOF
-spawn origin "$work/s3proxy.log" java -Xmx512m "${java_opts[@]}" -cp "$(cat "$cp_file")" org.gaul.s3proxy.Main \
+spawn origin "$work/s3proxy.log" java -Xmx512m "${agent_opts[@]}" -Dlogback.configurationFile="$work/s3proxy-logback.xml" -cp "$(cat "$cp_file")" org.gaul.s3proxy.Main \
   --properties "$work/s3proxy.conf"
 wait_for "s3proxy (log: $work/s3proxy.log)" 90 in_ns origin curl -sf -o /dev/null "http://$(addr 2):8080/" \
   || { tail -20 "$work/s3proxy.log" >&2; exit 1; }
@@ -137,6 +154,8 @@ node t 5
 spawn t "$work/tracker.log" java -Xmx256m "${java_opts[@]}" -jar "$jar" tracker --id t1 \
   --peers "t1=$(addr 5):7300" --data "$work/tracker"
 tracker="t1=$(addr 5):7300"
+wait_for "the tracker (log: $work/tracker.log)" 300 grep -q "leader is now" "$work/tracker.log" \
+  || { tail -20 "$work/tracker.log" >&2; exit 1; }
 
 # Two models of random bytes, uploaded through s3proxy (so it stores their ETags), imported once.
 node importer 3
@@ -144,9 +163,14 @@ declare -A ref
 for m in pull read; do
   python3 "$root/bench/make_safetensors.py" "$work/$m.safetensors" "$size" 64
   in_ns origin curl -sf -T "$work/$m.safetensors" "http://$(addr 2):8080/models/$m/model.safetensors" >/dev/null
-  ref[$m]=$(in_ns importer java -Xmx512m "${java_opts[@]}" -jar "$jar" import "s3://models/$m/" --name "fanout-$m" \
-    --chunk-size "$chunk" --manifests "file://$work/manifests/" --config "$work/origin.properties" \
-    --tracker "$tracker" 2>"$work/import-$m.log" | tail -n 1) || true
+  # Up to 3 tries: on a loaded machine the tracker's first durable write (the publish) can outlast
+  # the client's 10 s call timeout; importing again is idempotent.
+  for _ in 1 2 3; do
+    ref[$m]=$(in_ns importer java -Xmx512m "${agent_opts[@]}" -jar "$jar" import "s3://models/$m/" --name "fanout-$m" \
+      --chunk-size "$chunk" --manifests "file://$work/manifests/" --config "$work/origin.properties" \
+      --tracker "$tracker" 2>"$work/import-$m.log" | tail -n 1) || true
+    case ${ref[$m]} in *@sha256:*) break ;; *) ref[$m]=""; echo "fanout.sh: import of $m failed, again" >&2 ;; esac
+  done
   [ -n "${ref[$m]}" ] || { tail -20 "$work/import-$m.log" >&2; exit 1; }
 done
 declare -A sum
@@ -170,7 +194,7 @@ run_cluster() {
       swarm_args=(--listen "$ip:7071" --swarm-key-file "$work/swarm.key" --tracker "$tracker")
       [ -z "$peers" ] || swarm_args+=(--peer "$peers")
     fi
-    spawn "a$a" "$work/$mode$n/a$a/log" java -Xmx"$xmx" "${java_opts[@]}" -jar "$jar" agent \
+    spawn "a$a" "$work/$mode$n/a$a/log" java -Xmx"$xmx" "${agent_opts[@]}" -jar "$jar" agent \
       --mount "$work/$mode$n/a$a/mnt" --store "$work/$mode$n/a$a/store" --manifests "file://$work/manifests/" \
       --config "$work/origin.properties" --control "$work/$mode$n/a$a/agent.sock" --http off --node-id "$mode${n}a$a" \
       "${swarm_args[@]}"
@@ -217,17 +241,20 @@ run_cluster() {
     local m="$work/$mode$n/a$a/mnt"
     mountpoint -q "$m" && { fusermount -u -z "$m" 2>/dev/null || umount -l "$m"; }
   done
+  if [ -n "$keep" ]; then
+    mkdir -p "$keep"
+    for a in $(seq 1 "$n"); do cp "$work/$mode$n/a$a/log" "$keep/$mode$n-a$a.log" 2>/dev/null || true; done
+  fi
   rm -rf "$work/$mode$n"
 }
 
 rows=()
 declare -A rss_of
 for n in $counts; do
-  run_cluster "$n" direct
-  run_cluster "$n" swarm
+  for mode in $modes; do run_cluster "$n" "$mode"; done
 done
 echo
-echo "# $(date -u +%FT%TZ) fanout: ${size} MiB model, $chunk chunks, origin egress $rate, agents -Xmx$xmx;" \
+echo "# $(date -u +%FT%TZ) fanout: ${size} MiB model, $chunk chunks, origin egress $rate, agents -Xmx$xmx ${agent_opts[*]};" \
   "$(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 echo "| N | mode | work | wall s | origin / model | nodes ok | peak RSS MiB |"

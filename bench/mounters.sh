@@ -5,7 +5,12 @@
 # fresh rclone/s3fs mounts, and `echo 3 > /proc/sys/vm/drop_caches` before every read. Each
 # mount is made and the file stat'ed (for modelfs: the manifest fetched) before the clock starts.
 #
-# Usage: [SIZE_MIB=2048] [RUNS=1] [BENCH_DIR=/var/tmp/modelfs-mounters] bench/mounters.sh
+# Usage: [SIZE_MIB=2048] [RUNS=1] [BENCH_DIR=/var/tmp/modelfs-mounters] [READERS="curl rclone s3fs modelfs"]
+#        [STORE=$BENCH_DIR/store] [AGENT_FLAGS=...] [MODELFS_JAVA_OPTS=...] [JAR=agent/target/modelfs.jar]
+#        bench/mounters.sh
+# CPU s is the reader's user+system CPU time (for curl, curl's own) plus s3proxy's during the
+# read: the machine has 2 cores, so CPU per byte is part of the result. MODELFS_JAVA_OPTS goes
+# on the agent's java command (e.g. -XX:StartFlightRecording=filename=/tmp/agent.jfr to profile).
 # Needs root, /dev/fuse, libfuse2, rclone and s3fs (Debian packages; bin/deps --bench installs
 # them). rclone refuses to start while AWS_CA_BUNDLE is set, so it is unset here.
 set -euo pipefail
@@ -15,17 +20,20 @@ SIZE_MIB=${SIZE_MIB:-2048}
 RUNS=${RUNS:-1}
 BENCH_DIR=${BENCH_DIR:-/var/tmp/modelfs-mounters}
 PORT=${PORT:-19123}
+READERS=${READERS:-curl rclone s3fs modelfs}
+STORE=${STORE:-$BENCH_DIR/store}
 for tool in rclone s3fs curl; do
   command -v $tool >/dev/null || { echo "needs $tool (apt-get install -y rclone s3fs curl)" >&2; exit 2; }
 done
 cd "$root"
-[ -f agent/target/modelfs.jar ] || bin/modelfs --help >/dev/null
+JAR=${JAR:-$root/agent/target/modelfs.jar}
+[ -f "$JAR" ] || bin/modelfs --help >/dev/null
 mvn -B -q -o -f origin-adapters/pom.xml test-compile dependency:build-classpath \
   -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=test >/dev/null
 cp="$root/origin-adapters/target/test-classes:$root/origin-adapters/target/classes:$(cat origin-adapters/target/bench.classpath)"
 
 mkdir -p "$BENCH_DIR"/{blobs/bench/model,mnt-modelfs,mnt-rclone,mnt-s3fs}
-jar=$BENCH_DIR/modelfs.jar; cp agent/target/modelfs.jar "$jar"
+jar=$BENCH_DIR/modelfs.jar; cp "$JAR" "$jar"  # a copy: rebuilds during the run do not disturb it
 obj=$BENCH_DIR/blobs/bench/model/weights.bin
 log=$BENCH_DIR/run.log; : >"$log"
 server=; agent=
@@ -43,6 +51,8 @@ drop() { sync; echo 3 > /proc/sys/vm/drop_caches; }
 wait_mount() { for _ in $(seq 400); do mountpoint -q "$1" && return 0; sleep 0.05; done; echo "no mount at $1" >&2; tail -20 "$log" >&2; exit 1; }
 # seconds FILE: wall time of reading FILE sequentially with 1 MiB reads
 timed_read() { local t0 t1; t0=$(date +%s.%N); dd if="$1" of=/dev/null bs=1M status=none; t1=$(date +%s.%N); echo "$t1 - $t0" | bc -l; }
+# cpu PID: user+system CPU seconds the process has used so far
+cpu() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$1/stat"; }
 
 if [ ! -f "$obj" ] || [ "$(stat -c %s "$obj")" -ne $((SIZE_MIB << 20)) ]; then
   echo "generating $SIZE_MIB MiB of random bytes in $obj" >&2
@@ -63,19 +73,22 @@ ref=$(java -jar "$jar" import s3://bench/model/ --name weights --config "$BENCH_
 echo "# $(date -u +%FT%TZ) $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); ${SIZE_MIB} MiB object; modelfs ref $ref" >&2
 
 modelfs_cold() {
-  rm -rf "$BENCH_DIR/store"
-  java -Xmx1g -jar "$jar" agent --mount "$BENCH_DIR/mnt-modelfs" --store "$BENCH_DIR/store" \
+  rm -rf "$STORE"
+  # shellcheck disable=SC2086
+  java -Xmx1g ${MODELFS_JAVA_OPTS:-} -jar "$jar" agent --mount "$BENCH_DIR/mnt-modelfs" --store "$STORE" \
     --manifests s3://bench/model/.modelfs/manifests/ --config "$BENCH_DIR/origins.properties" \
-    --control "$BENCH_DIR/agent.sock" --http off >>"$log" 2>&1 &
+    --control "$BENCH_DIR/agent.sock" --http off ${AGENT_FLAGS:-} >>"$log" 2>&1 &
   agent=$!
   wait_mount "$BENCH_DIR/mnt-modelfs"
   stat "$BENCH_DIR/mnt-modelfs/$ref/weights.bin" >/dev/null  # opens the model (manifest fetch), as ls would
   drop
-  local s; s=$(timed_read "$BENCH_DIR/mnt-modelfs/$ref/weights.bin")
+  local c0 s0 s c; c0=$(cpu "$agent"); s0=$(cpu "$server")
+  s=$(timed_read "$BENCH_DIR/mnt-modelfs/$ref/weights.bin")
+  c=$(echo "$(cpu "$agent") - $c0 + $(cpu "$server") - $s0" | bc -l)
   rss=$(grep VmHWM /proc/$agent/status | awk '{print $2}')
   kill "$agent"; wait "$agent" 2>/dev/null || true; agent=
   mountpoint -q "$BENCH_DIR/mnt-modelfs" && fusermount -u -z "$BENCH_DIR/mnt-modelfs" || true
-  echo "$s $rss"
+  echo "$s $rss $c"
 }
 rclone_cold() {
   RCLONE_CONFIG_BENCH_TYPE=s3 RCLONE_CONFIG_BENCH_PROVIDER=Other RCLONE_CONFIG_BENCH_ENDPOINT=$endpoint \
@@ -84,44 +97,51 @@ rclone_cold() {
   wait_mount "$BENCH_DIR/mnt-rclone"
   stat "$BENCH_DIR/mnt-rclone/weights.bin" >/dev/null
   drop
-  local s; s=$(timed_read "$BENCH_DIR/mnt-rclone/weights.bin")
-  rss=$(grep VmHWM /proc/$(pgrep -f "rclone mount bench" | head -1)/status | awk '{print $2}')
+  local pid c0 s0 s c; pid=$(pgrep -f "rclone mount bench" | head -1); c0=$(cpu "$pid"); s0=$(cpu "$server")
+  s=$(timed_read "$BENCH_DIR/mnt-rclone/weights.bin")
+  c=$(echo "$(cpu "$pid") - $c0 + $(cpu "$server") - $s0" | bc -l)
+  rss=$(grep VmHWM /proc/$pid/status | awk '{print $2}')
   fusermount -u "$BENCH_DIR/mnt-rclone"; sleep 0.5
-  echo "$s $rss"
+  echo "$s $rss $c"
 }
 s3fs_cold() {
   s3fs bench "$BENCH_DIR/mnt-s3fs" -o url="$endpoint" -o use_path_request_style -o public_bucket=1 -o ro >>"$log" 2>&1
   wait_mount "$BENCH_DIR/mnt-s3fs"
   stat "$BENCH_DIR/mnt-s3fs/model/weights.bin" >/dev/null
   drop
-  local s; s=$(timed_read "$BENCH_DIR/mnt-s3fs/model/weights.bin")
-  rss=$(grep VmHWM /proc/$(pgrep -x s3fs | head -1)/status | awk '{print $2}')
+  local pid c0 s0 s c; pid=$(pgrep -x s3fs | head -1); c0=$(cpu "$pid"); s0=$(cpu "$server")
+  s=$(timed_read "$BENCH_DIR/mnt-s3fs/model/weights.bin")
+  c=$(echo "$(cpu "$pid") - $c0 + $(cpu "$server") - $s0" | bc -l)
+  rss=$(grep VmHWM /proc/$pid/status | awk '{print $2}')
   fusermount -u "$BENCH_DIR/mnt-s3fs"; sleep 0.5
-  echo "$s $rss"
+  echo "$s $rss $c"
 }
 curl_cold() {
   drop
-  local t0 t1; t0=$(date +%s.%N)
-  curl -sSf -o /dev/null "$endpoint/bench/model/weights.bin"
-  t1=$(date +%s.%N); echo "$(echo "$t1 - $t0" | bc -l) -"
+  local t0 t1 s0 c; s0=$(cpu "$server"); t0=$(date +%s.%N)
+  c=$( { TIMEFORMAT=%3U+%3S; time curl -sSf -o /dev/null "$endpoint/bench/model/weights.bin"; } 2>&1 )
+  t1=$(date +%s.%N)
+  echo "$(echo "$t1 - $t0" | bc -l) - $(echo "$c + $(cpu "$server") - $s0" | bc -l)"
 }
 
 declare -A best
-for what in curl rclone s3fs modelfs; do
+for what in $READERS; do
   for _ in $(seq "$RUNS"); do
     r=$(${what}_cold)
     echo "$what: $r" >&2
-    s=${r% *}
-    if [ -z "${best[$what]:-}" ] || (( $(echo "$s < ${best[$what]% *}" | bc -l) )); then best[$what]=$r; fi
+    s=${r%% *}
+    if [ -z "${best[$what]:-}" ] || (( $(echo "$s < ${best[$what]%% *}" | bc -l) )); then best[$what]=$r; fi
   done
 done
 mb() { echo "scale=0; $SIZE_MIB * 1048576 / $1 / 1000000" | bc -l; }
-fastest_mounter=$(echo "${best[rclone]% *} ${best[s3fs]% *}" | tr ' ' '\n' | sort -g | head -1)
-echo "| reader | s | MB/s | peak RSS MiB | vs curl | vs faster of rclone/s3fs |"
-echo "|---|---|---|---|---|---|"
-for what in curl rclone s3fs modelfs; do
-  r=${best[$what]}; s=${r% *}; rss=${r#* }
+ratio() { [ -n "${best[$1]:-}" ] && [ -n "$2" ] && printf "%.2f×" "$(echo "$2 / $3" | bc -l)" || echo "-"; }
+curl_s=; [ -z "${best[curl]:-}" ] || curl_s=${best[curl]%% *}
+mounters=$(for m in rclone s3fs; do [ -z "${best[$m]:-}" ] || echo "${best[$m]%% *}"; done | sort -g | head -1)
+echo "| reader | s | MB/s | CPU s (reader + s3proxy) | peak RSS MiB | vs curl | vs faster of rclone/s3fs |"
+echo "|---|---|---|---|---|---|---|"
+for what in $READERS; do
+  read -r s rss c <<<"${best[$what]}"
   [ "$rss" = "-" ] || rss=$((rss / 1024))
-  printf "| %s | %.2f | %s | %s | %.2f× | %.2f× |\n" "$what" "$s" "$(mb "$s")" "$rss" \
-    "$(echo "${best[curl]% *} / $s" | bc -l)" "$(echo "$fastest_mounter / $s" | bc -l)"
+  printf "| %s | %.2f | %s | %.1f | %s | %s | %s |\n" "$what" "$s" "$(mb "$s")" "$c" "$rss" \
+    "$(ratio curl "${curl_s:-}" "$s")" "$([ -n "$mounters" ] && ratio "$what" "$mounters" "$s" || echo -)"
 done

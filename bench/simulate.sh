@@ -5,6 +5,8 @@
 #
 #   mvn -B -o -pl simulations install && bench/simulate.sh scale-10000 [--set chunk.size=256MiB] [--out DIR]
 #
+# A long run prints its progress (simulated time, nodes ready, events per CPU-second) to stderr
+# every minute, and its simulator CPU time at the end.
 # Env: HEAP (4g) -Xmx.
 set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)

@@ -51,14 +51,20 @@ function el(tag, attrs, text) {
   return e;
 }
 
-function renderTraffic(nodes) {
-  const t = { local: 0, peer: 0, origin: 0, localTotal: 0, peerTotal: 0, originTotal: 0, up: 0, upTotal: 0, upChunks: 0 };
-  for (const n of nodes) {
-    const tr = n.traffic || {};
-    t.local += num(tr.localBytesPerSecond); t.peer += num(tr.peerBytesPerSecond); t.origin += num(tr.originBytesPerSecond);
-    t.localTotal += num(tr.localBytes); t.peerTotal += num(tr.peerBytes); t.originTotal += num(tr.originBytes);
-    t.up += num(tr.uploadedBytesPerSecond); t.upTotal += num(tr.uploadedBytes); t.upChunks += num(tr.uploadedChunks);
-  }
+/**
+ * The swarm's traffic: /api/swarm's totals sum every listed node's counters and rates (nodes
+ * seen through the tracker report theirs with their pings; the leader derives their rates).
+ */
+function renderTraffic(totals) {
+  const tr = (totals && totals.traffic) || {};
+  const t = {
+    local: num(tr.localBytesPerSecond), peer: num(tr.peerBytesPerSecond), origin: num(tr.originBytesPerSecond),
+    localTotal: num(tr.localBytes), peerTotal: num(tr.peerBytes), originTotal: num(tr.originBytes),
+    up: num(tr.uploadedBytesPerSecond), upTotal: num(tr.uploadedBytes), upChunks: num(tr.uploadedChunks),
+  };
+  document.getElementById("traffic-scope").textContent =
+    totals && num(totals.nodes) > 1 ? "all " + num(totals.nodes) + " nodes" : "this node";
+  document.getElementById("saved").textContent = bytes(num(totals && totals.originBytesSaved));
   document.getElementById("rate-local").textContent = bytes(t.local) + "/s";
   document.getElementById("rate-peer").textContent = bytes(t.peer) + "/s";
   document.getElementById("rate-origin").textContent = bytes(t.origin) + "/s";
@@ -106,6 +112,10 @@ function renderNodes(nodes) {
     tr.append(el("td", {}, remote ? "–" : bytes(num(n.storedBytes)) + " in " + num(n.storedChunks) + " chunks"));
     tr.append(el("td", {}, String((n.models || []).length)));
     tr.append(el("td", {}, remote ? num(n.leasesHeld) + " origin leases" : duration(num(n.uptimeMillis))));
+    const t = n.traffic || {};
+    tr.append(el("td", { class: "throughput" }, "local " + bytes(num(t.localBytesPerSecond)) + "/s, peers "
+      + bytes(num(t.peerBytesPerSecond)) + "/s, origin " + bytes(num(t.originBytesPerSecond)) + "/s; up "
+      + bytes(num(t.uploadedBytesPerSecond)) + "/s"));
     body.append(tr);
   }
 }
@@ -177,7 +187,7 @@ async function poll() {
     const swarm = await r.json();
     const nodes = swarm.nodes || [];
     renderTracker(swarm.tracker);
-    renderTraffic(nodes);
+    renderTraffic(swarm.totals);
     renderNodes(nodes);
     renderModels(nodes);
     document.getElementById("updated").textContent = "updated " + new Date().toLocaleTimeString();

@@ -98,6 +98,9 @@ public final class Agent implements AutoCloseable {
     }
     Telemetry telemetry = Telemetry.start(config, catalog, store);
     observe(telemetry, swarm, swarmSettings, tracker);
+    driver.useLeaseMetrics(telemetry.metrics().leases());
+    telemetry.metrics().gauge("modelfs.leases.held", "Origin leases this node holds now (granted, not yet fetched"
+        + " or given back)", driver, FetchDriver::leasesHeld);
     FuseMount mount = null;
     ControlServer control = null;
     try {
@@ -180,7 +183,7 @@ public final class Agent implements AutoCloseable {
     log.info("agent stopped; {} unmounted", config.mount());
   }
 
-  /** Observability (issue 10): uploads to peers counted, the node named by its swarm id, the swarm view from the tracker. */
+  /** Observability (issue 10): uploads to peers counted, the node named by its swarm id, the swarm view from the tracker, this node's traffic reported to it. */
   private static void observe(Telemetry telemetry, SwarmLink swarm, SwarmSettings settings, TrackerClient tracker) {
     swarm.onUpload((peer, bytes) -> telemetry.metrics().uploaded(bytes));
     telemetry.metrics().gauge("modelfs.peers.connected", "Peers connected now", swarm, s -> s.connected().size());
@@ -189,6 +192,10 @@ public final class Agent implements AutoCloseable {
     }
     if (tracker != null) {
       telemetry.useTracker(tracker, trackerPeers(settings).toString());
+    }
+    TrackerLink link = swarm.tracker();
+    if (link != null) {
+      link.reportTraffic(telemetry.metrics()::traffic); // the swarm's throughput and origin saving, on the leader
     }
   }
 

@@ -41,6 +41,13 @@ final class AgentCatalog implements ModelCatalog {
   private volatile ManifestTrust trust = ManifestTrust.ANY;
   private volatile TrackerClient trackerClient;
   private volatile FetchMetrics metrics = FetchMetrics.NONE;
+  /** Refs published to the tracker (or being published) by this agent. */
+  private final java.util.Set<ModelRef> published = ConcurrentHashMap.newKeySet();
+  private final java.util.concurrent.ExecutorService publisher = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "manifest-publisher");
+    t.setDaemon(true);
+    return t;
+  });
 
   /** Opens models into {@code driver}, which fetches their chunks, announcing them through {@code swarm}. */
   AgentCatalog(List<ManifestStore> locations, ChunkStore store, AgentConfig config, SwarmLink swarm, FetchDriver driver) {
@@ -67,7 +74,7 @@ final class AgentCatalog implements ModelCatalog {
         Optional<TrackerManifests.Found> found = t.find(ref);
         if (found.isPresent()) {
           TrackerManifests.Found f = found.get();
-          trusted(ref, null, "the tracker"); // the tracker keeps no signatures: the .sig comes from a location
+          trusted(ref, f.signature(), "the tracker"); // without one from the tracker, a location's .sig may do
           return Optional.of(opened(new ManifestStore.Found(ref, f.manifest(), f.sources()), "the tracker"));
         }
       } catch (TrackerException e) {
@@ -79,7 +86,9 @@ final class AgentCatalog implements ModelCatalog {
       if (found.isPresent()) {
         String where = location.location().uri().toString();
         trusted(ref, trust.requiresSignature() ? location.signature(ref).orElse(null) : null, where);
-        return Optional.of(opened(found.get(), where));
+        StoredModel opened = opened(found.get(), where);
+        publish(found.get(), location);
+        return Optional.of(opened);
       }
     }
     return Optional.empty();
@@ -128,6 +137,40 @@ final class AgentCatalog implements ModelCatalog {
     } catch (ManifestTrustException e) {
       log.warn("refusing model {}: {}", ref, e.getMessage());
       throw e;
+    }
+  }
+
+  /**
+   * Tells the tracker of a model this agent opened from a manifests location, so that its peers
+   * (and agents without that location) can resolve it too: once per ref, on a background thread
+   * (an open never waits for the tracker), with the location's {@code .sig} if it has one. The
+   * manifest is re-encoded and published only if the bytes hash to the ref. A failure is logged
+   * with the ref and the reason, never fatal: the model is served either way.
+   */
+  private void publish(ManifestStore.Found f, ManifestStore location) {
+    TrackerClient t = trackerClient;
+    if (t == null || !published.add(f.ref())) {
+      return;
+    }
+    try {
+      publisher.execute(() -> {
+        ModelRef ref = f.ref();
+        try {
+          byte[] manifest = io.modelfs.core.ManifestCodec.encode(f.manifest());
+          if (!io.modelfs.core.Digest.sha256(manifest).equals(ref.digest())) {
+            log.warn("not publishing {} to the tracker: its manifest does not re-encode to the bytes of the ref", ref);
+            return;
+          }
+          byte[] signature = location.signature(ref).orElse(null);
+          t.publish(ref, manifest, io.modelfs.core.ManifestCodec.encodeSources(f.sources()), signature);
+          log.info("published {} (opened from {}) to the tracker", ref, location.location().uri());
+        } catch (IOException | RuntimeException e) {
+          log.warn("could not publish {} to the tracker (peers without a manifests location will not find it): {}",
+              ref, e.getMessage());
+        }
+      });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      log.debug("not publishing {}: the agent is stopping", f.ref());
     }
   }
 
@@ -181,6 +224,7 @@ final class AgentCatalog implements ModelCatalog {
   }
 
   void close() {
+    publisher.shutdownNow();
     TrackerClient t = trackerClient;
     if (t != null) {
       try {

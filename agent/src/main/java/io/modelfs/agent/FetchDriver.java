@@ -116,6 +116,7 @@ final class FetchDriver implements SwarmListener, AutoCloseable {
   private final ExecutorService leases;
   private final SwarmScheduler scheduler;
   private volatile FetchMetrics metrics = FetchMetrics.NONE;
+  private final LeaseBook leaseBook = new LeaseBook(); // loop
   private volatile boolean closed;
 
   // loop
@@ -171,6 +172,16 @@ final class FetchDriver implements SwarmListener, AutoCloseable {
   /** Where peer fetches are recorded (the agent's metrics); until called, nowhere. */
   void useMetrics(FetchMetrics metrics) {
     this.metrics = metrics;
+  }
+
+  /** Where lease requests, waits and unleased fallbacks are recorded; until called, nowhere. */
+  void useLeaseMetrics(io.modelfs.agent.metrics.LeaseMetrics metrics) {
+    leaseBook.use(metrics);
+  }
+
+  /** Origin leases this node holds now, as far as the driver has seen (granted, not yet fetched or given back). */
+  int leasesHeld() {
+    return leaseBook.held();
   }
 
   // ---- models and wants (any thread)
@@ -383,6 +394,7 @@ final class FetchDriver implements SwarmListener, AutoCloseable {
   }
 
   private void fetched(ChunkId chunk, Source from, Throwable error, boolean wasCancelled) {
+    leaseBook.fetchEnded(chunk, System.nanoTime());
     Served s = models.get(chunk.model());
     Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
     if (s == null) {
@@ -532,6 +544,7 @@ final class FetchDriver implements SwarmListener, AutoCloseable {
     try {
       loop.submit(() -> {
         IOException gone = new IOException("the agent is stopping");
+        log.info("node {}: fetch scheduler at stop: {}", self, scheduler.stats());
         waiting.values().forEach(w -> w.futures.forEach(f -> f.completeExceptionally(gone)));
         waiting.clear();
         running.values().forEach(flag -> flag.set(true));
@@ -586,8 +599,10 @@ final class FetchDriver implements SwarmListener, AutoCloseable {
           .whenComplete((ok, e) -> {
             Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
             if (cause instanceof ChunkVerificationException) {
-              link.penalise(peer, "sent bytes of chunk " + chunk.index() + " of " + s.chunks.ref() + " that failed"
-                  + " verification: " + cause.getMessage());
+              try (var mdc = org.slf4j.MDC.putCloseable("chunk", ref.digest().hex())) { // on the ban's log line (issue 10)
+                link.penalise(peer, "sent bytes of chunk " + chunk.index() + " of " + s.chunks.ref() + " that failed"
+                    + " verification: " + cause.getMessage());
+              }
             }
             post("fetched " + chunk + " from " + peer, () -> {
               running.remove(new Running(from, chunk));
@@ -604,6 +619,9 @@ final class FetchDriver implements SwarmListener, AutoCloseable {
         return;
       }
       AtomicBoolean cancelled = track(Source.ORIGIN, chunk);
+      if (!leased && tracker != null) {
+        leaseBook.metrics().unleasedFallback();
+      }
       s.loader.fromOrigin(s.chunks.file(chunk.index()), s.chunks.chunkInFile(chunk.index()), priorityOf(chunk),
               watched(cancelled, chunk, Source.ORIGIN))
           .whenComplete((ok, e) -> post("fetched " + chunk + " from the origin", () -> {
@@ -621,6 +639,7 @@ final class FetchDriver implements SwarmListener, AutoCloseable {
       }
       List<Integer> ask = List.copyOf(chunks);
       List<Integer> giveBack = List.copyOf(released);
+      leaseBook.released(model, giveBack);
       try {
         leases.execute(() -> lease(t, model, ask, giveBack));
       } catch (RejectedExecutionException e) {
@@ -645,9 +664,15 @@ final class FetchDriver implements SwarmListener, AutoCloseable {
 
   /** On the lease thread: one tracker call, its answer posted back. */
   private void lease(TrackerLink t, Digest model, List<Integer> chunks, List<Integer> released) {
+    long started = System.nanoTime();
+    io.modelfs.agent.metrics.LeaseMetrics.Outcome outcome = io.modelfs.agent.metrics.LeaseMetrics.Outcome.UNAVAILABLE;
     try {
       TrackerClient.Leases l = t.client().lease(t.nodeId(), model, chunks, released);
-      post("lease answer", () -> scheduler.leaseAnswer(model, l.granted(), l.onPeers(), l.busy()));
+      outcome = io.modelfs.agent.metrics.LeaseMetrics.Outcome.ANSWERED;
+      post("lease answer", () -> {
+        leaseBook.answered(model, l.granted(), l.onPeers(), l.busy(), System.nanoTime());
+        scheduler.leaseAnswer(model, l.granted(), l.onPeers(), l.busy());
+      });
       if (!l.onPeers().isEmpty()) {
         t.neighbours().refreshSoon();
       }
@@ -660,6 +685,7 @@ final class FetchDriver implements SwarmListener, AutoCloseable {
         }
         default -> {
           // Not registered yet, a leader change: nothing granted; the scheduler asks again after its lease wait.
+          outcome = io.modelfs.agent.metrics.LeaseMetrics.Outcome.REFUSED;
           log.info("node {}: lease request for model {} refused ({}: {}); asking again later", self, model.shortHex(),
               e.code(), e.getMessage());
           post("lease refused", () -> scheduler.leaseAnswer(model, List.of(), List.of(), chunks));
@@ -668,6 +694,8 @@ final class FetchDriver implements SwarmListener, AutoCloseable {
     } catch (RuntimeException e) {
       log.error("node {}: lease request for model {} failed", self, model.shortHex(), e);
       post("tracker unavailable", () -> scheduler.trackerUnavailable(model));
+    } finally {
+      leaseBook.metrics().requested(outcome, java.time.Duration.ofNanos(System.nanoTime() - started));
     }
   }
 }

@@ -87,8 +87,11 @@ final class ModelLoader {
       }
       boolean retryable = !(cause instanceof OriginException oe) || oe.retryable();
       boolean more = i + 1 < attempts * bindings.size() && (retryable || bindings.size() > 1) && !cancelled.getAsBoolean();
-      log.warn("chunk {} of '{}' (bytes at {}) from {}: {}{}", chunk, file.path(), (long) chunk * chunkSize,
-          binding.uri(), cause.getMessage(), more ? "; retrying" : "");
+      // The chunk's digest in the MDC (issue 10): grep a chunk's story across nodes' logs.
+      try (var mdc = org.slf4j.MDC.putCloseable("chunk", file.chunks().get(chunk).hex())) {
+        log.warn("chunk {} of '{}' (bytes at {}) from {}: {}{}", chunk, file.path(), (long) chunk * chunkSize,
+            binding.uri(), cause.getMessage(), more ? "; retrying" : "");
+      }
       if (!more) {
         done.completeExceptionally(new IOException("chunk " + chunk + " of '" + file.path() + "' (offset "
             + (long) chunk * chunkSize + ") could not be fetched from the origin: " + cause.getMessage(), cause));

@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A model's bytes as the mount sees them: the local store, filled on demand through the node's
  * {@link FetchDriver} — a blocked read is a FOREGROUND want, readahead a READAHEAD want, a pull a
- * PREFETCH {@code wantAll}.
+ * PREFETCH {@code wantAll}. Readahead of a chunk already local asks the store to bring its file
+ * into the page cache ({@link ChunkStore#willRead}).
  */
 final class StoredModel implements ModelContent {
   private static final Logger log = LoggerFactory.getLogger(StoredModel.class);
@@ -79,7 +80,9 @@ final class StoredModel implements ModelContent {
 
   @Override
   public void prefetch(FileEntry file, int chunk) {
-    if (!store.contains(file.chunks().get(chunk))) {
+    if (store.contains(file.chunks().get(chunk))) {
+      store.willRead(file.chunks().get(chunk)); // local: into the page cache ahead of the reader
+    } else {
       driver.want(chunks, chunks.index(file, chunk), Need.READAHEAD).exceptionally(e -> {
         log.debug("readahead of chunk {} of {}/{} failed: {}", chunk, ref(), file.path(), e.toString());
         return null;

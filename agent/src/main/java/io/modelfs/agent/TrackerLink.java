@@ -1,11 +1,13 @@
 package io.modelfs.agent;
 
 import io.modelfs.core.Digest;
+import io.modelfs.core.proto.Traffic;
 import io.modelfs.tracker.TrackerClient;
 import io.modelfs.tracker.TrackerSession;
 import java.time.Duration;
 import java.util.BitSet;
 import java.util.Collection;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 /**
@@ -24,17 +26,30 @@ final class TrackerLink implements AutoCloseable {
   private final TrackerClient client;
   private final TrackerSession session;
   private final TrackerNeighbours neighbours;
+  private final AtomicReference<Supplier<Traffic>> traffic;
 
-  private TrackerLink(TrackerClient client, TrackerSession session, TrackerNeighbours neighbours) {
+  private TrackerLink(TrackerClient client, TrackerSession session, TrackerNeighbours neighbours,
+      AtomicReference<Supplier<Traffic>> traffic) {
     this.client = client;
     this.session = session;
     this.neighbours = neighbours;
+    this.traffic = traffic;
   }
 
   /** Registers in the background and starts asking for neighbours of {@code served} models. */
   static TrackerLink start(TrackerClient client, TrackerSession.Identity self, Supplier<Collection<Digest>> served) {
-    TrackerSession session = TrackerSession.start(client, self, TrackerSession.Timing.defaults());
-    return new TrackerLink(client, session, new TrackerNeighbours(client, self.nodeId(), served, NEIGHBOURS_EVERY));
+    AtomicReference<Supplier<Traffic>> traffic = new AtomicReference<>(() -> null);
+    TrackerSession session = TrackerSession.start(client, self, TrackerSession.Timing.defaults(), () -> traffic.get().get());
+    return new TrackerLink(client, session, new TrackerNeighbours(client, self.nodeId(), served, NEIGHBOURS_EVERY),
+        traffic);
+  }
+
+  /**
+   * Reports {@code counters} (this node's cumulative traffic, read on the session's thread; must
+   * not block) to the tracker leader with every ping, as soft state for the swarm's throughput.
+   */
+  void reportTraffic(Supplier<Traffic> counters) {
+    traffic.set(counters);
   }
 
   TrackerClient client() {

@@ -8,6 +8,7 @@ import io.modelfs.core.Digest;
 import io.modelfs.core.ManifestCodec;
 import io.modelfs.core.ModelRef;
 import io.modelfs.origin.Importer;
+import io.modelfs.origin.ManifestStore;
 import io.modelfs.origin.Origins;
 import io.modelfs.tracker.TrackerClient;
 import io.modelfs.tracker.TrackerClients;
@@ -83,6 +84,59 @@ class AgentTrackerIT {
     assertArrayEquals(weights, Files.readAllBytes(model.resolve("weights.bin")));
     ModelRef unknown = new ModelRef("tracked", Digest.sha256(new byte[] {9}));
     assertFalse(Files.exists(tmp.resolve("mnt").resolve(unknown.toString())), "a ref the tracker does not know is absent");
+  }
+
+  /**
+   * A model an agent opens from its manifests location is published to the tracker, so that an
+   * agent without that location (a peer) can resolve it through the tracker.
+   */
+  @Test
+  void aModelOpenedFromAManifestsLocationIsPublishedToTheTracker() throws Exception {
+    Path source = tmp.resolve("origin");
+    Files.createDirectories(source);
+    byte[] weights = new byte[200_000];
+    new Random(6).nextBytes(weights);
+    Files.write(source.resolve("weights.bin"), weights);
+    Importer.Result r = new Importer(new Importer.Config(64 << 10, 2))
+        .run(Origins.open(source.toString()), "located", AgentIT.noProgress());
+    Path manifests = tmp.resolve("manifests");
+    new ManifestStore(Origins.open(manifests.toString())).publish(r);
+
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    TrackerPeers peers = new TrackerPeers(List.of(new TrackerPeers.Peer("t1", "127.0.0.1", port)));
+    tracker = TrackerServer.start(TrackerConfig.of("t1", peers, tmp.resolve("tracker"))
+        .withElectionTimeout(Duration.ofMillis(600)));
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (!tracker.isLeader() && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+    }
+    assertTrue(tracker.isLeader(), "the single tracker replica became leader");
+
+    Path key = Files.writeString(tmp.resolve("swarm.key"), "test-swarm-secret-0123456789abcdef\n");
+    AgentConfig config = AgentConfig.of(tmp.resolve("mnt"), tmp.resolve("store"), List.of(manifests.toUri().toString()),
+            tmp.resolve("agent.sock"))
+        .withReadTimeout(Duration.ofSeconds(30));
+    SwarmSettings swarm = new SwarmSettings(InetSocketAddress.createUnresolved("127.0.0.1", 0), "node-1", key,
+        Map.of("t1", InetSocketAddress.createUnresolved("127.0.0.1", port)), List.of());
+    agent = Agent.start(config, swarm);
+    try (TrackerClient client = TrackerClients.connect(peers)) {
+      assertTrue(client.manifest(r.ref().digest()).isEmpty(), "nothing published before the agent opened the model");
+      assertArrayEquals(weights, Files.readAllBytes(tmp.resolve("mnt").resolve(r.ref().toString()).resolve("weights.bin")));
+      java.util.Optional<TrackerClient.Published> found = java.util.Optional.empty();
+      long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (found.isEmpty() && System.nanoTime() < until) {
+        found = client.manifest(r.ref().digest());
+        if (found.isEmpty()) {
+          Thread.sleep(100);
+        }
+      }
+      assertTrue(found.isPresent(), "the agent published " + r.ref() + " to the tracker within 30 s");
+      assertArrayEquals(r.manifestBytes(), found.get().manifest(), "the published manifest is the imported one");
+      assertArrayEquals(ManifestCodec.encodeSources(r.sources()), found.get().sources());
+    }
   }
 
   @Test

@@ -31,7 +31,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
@@ -42,10 +42,15 @@ import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
 
 /**
- * The dashboard in a real headless Chromium against an agent with a real mount: a pull of a
+ * The dashboard in a real headless Chromium. Node view: an agent with a real mount; a pull of a
  * model of many small chunks runs while the page is open, and the completion the page shows
- * rises from below 100% to 100% without a reload and then agrees with {@code /api/status}. Also
- * checks the other endpoints. Leaves a screenshot at {@code agent/target/dashboard.png}.
+ * rises from below 100% to 100% without a reload and then agrees with {@code /api/status}.
+ * Swarm view: three agents and a tracker ({@link SwarmBuilder}); one node's page shows another
+ * node's pull rising to 100% (through the tracker), agreeing with {@code /api/swarm} and that
+ * node's {@code modelfs ls}, and the swarm's traffic and origin bytes saved as the nodes report
+ * them to the tracker. Also checks the other endpoints. Leaves screenshots at
+ * {@code agent/target/dashboard.png} and {@code agent/target/dashboard-swarm.png}. Skipped (an
+ * assumption, with the reason) where Debian's chromium and chromedriver are not installed.
  */
 class DashboardIT {
   private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
@@ -62,8 +67,9 @@ class DashboardIT {
   private SlowHttpOrigin origin;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-  @BeforeEach
-  void start() throws IOException {
+  private SwarmBuilder.LocalSwarm swarm;
+
+  private void startAgent() throws IOException {
     byte[] data = new byte[FILE_BYTES];
     new Random(3).nextBytes(data);
     origin = new SlowHttpOrigin("weights.bin", data);
@@ -84,6 +90,9 @@ class DashboardIT {
     if (browser != null) {
       browser.quit();
     }
+    if (swarm != null) {
+      swarm.close();
+    }
     if (agent != null) {
       agent.close();
     }
@@ -94,6 +103,8 @@ class DashboardIT {
 
   @Test
   void pageShowsAPullRisingToCompleteWithoutReloadAndAgreesWithTheApi() throws Exception {
+    assumeChromium();
+    startAgent();
     String base = "http://127.0.0.1:" + agent.httpAddress().getPort();
     browser = chromium();
     browser.get(base + "/");
@@ -156,6 +167,123 @@ class DashboardIT {
     assertTrue(table.contains("100.0%") && table.contains(ref.toString()), table);
   }
 
+  @Test
+  void swarmViewShowsAnotherNodesPullRisingToCompleteWithTheSwarmsTrafficAndOriginSaving() throws Exception {
+    assumeChromium();
+    int chunk = 4 << 10;
+    int modelBytes = 4 << 20; // 1,024 chunks
+    swarm = SwarmBuilder.in(Files.createDirectories(tmp.resolve("swarm"))).agents(3).trackers(1).model(modelBytes, chunk)
+        .tune(c -> c.withHttp(new HttpAddress("127.0.0.1", 0))).build();
+    swarm.throttleOrigin(25); // 4 origin threads: the first pull takes at least 6.4 s
+    String ref = swarm.ref.toString();
+    String base = "http://127.0.0.1:" + swarm.agents.get(0).httpAddress().getPort();
+    browser = chromium();
+    browser.get(base + "/");
+    awaitText(By.id("tracker"), "tracker: leader", Duration.ofSeconds(30));
+
+    // n1 pulls from the origin while n0's page watches it through the tracker.
+    CompletableFuture<ControlResponse> pull = CompletableFuture.supplyAsync(() -> {
+      try {
+        return swarm.pull(1, SwarmBuilder.MODEL + ":latest");
+      } catch (IOException e) {
+        throw new RuntimeException(e);
+      }
+    });
+    String row = ".model[data-ref='" + ref + "'] .row[data-node='n1'] ";
+    List<Double> seen = new ArrayList<>();
+    boolean originRateShown = false;
+    long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+    while (seen.isEmpty() || seen.get(seen.size() - 1) < 100.0) {
+      if (System.nanoTime() > deadline) {
+        fail("n0's page never showed n1 at 100% of " + ref + "; it showed " + seen);
+      }
+      @SuppressWarnings("unchecked")
+      List<Object> texts = (List<Object>) browser.executeScript("const e = document.querySelector(arguments[0]);"
+          + " return [e && e.textContent, document.getElementById('rate-origin').textContent];", row + ".completion");
+      if (texts.get(0) != null) {
+        double value = Double.parseDouble(texts.get(0).toString().replace("%", ""));
+        if (seen.isEmpty() || seen.get(seen.size() - 1) != value) {
+          seen.add(value);
+        }
+      }
+      originRateShown |= !texts.get(1).toString().startsWith("0 B/s") && !texts.get(1).toString().equals("–");
+      Thread.sleep(100);
+    }
+    ControlResponse done = pull.get(120, java.util.concurrent.TimeUnit.SECONDS);
+    assertTrue(done.hasDone(), done.toString());
+    assertTrue(seen.get(0) < 100.0, "the page should show n1's pull before it completes; it showed " + seen);
+    for (int i = 1; i < seen.size(); i++) {
+      assertTrue(seen.get(i) >= seen.get(i - 1), "completion went backwards: " + seen);
+    }
+    assertTrue(originRateShown, "the page never showed the swarm's origin throughput during the pull");
+    assertEquals("1024 / 1024 chunks", browser.findElement(By.cssSelector(row + ".chunks")).getText());
+
+    // /api/swarm (n0's) and n1's `modelfs ls` say the same.
+    com.google.gson.JsonObject api = json(get(base + "/api/swarm", 200));
+    com.google.gson.JsonObject n1 = node(api, "n1");
+    com.google.gson.JsonObject c = n1.getAsJsonArray("completion").get(0).getAsJsonObject();
+    assertEquals(ref, c.get("ref").getAsString());
+    assertEquals(1024, c.get("chunksLocal").getAsLong());
+    assertEquals(1024, c.get("chunksTotal").getAsLong());
+    String ls = cli("ls", "--agent", swarm.agents.get(1).config().control().toString());
+    assertTrue(ls.lines().anyMatch(l -> l.startsWith(ref) && l.contains("1024/1024")), ls);
+
+    // n1 fetched under origin leases, holds none once done, and never fell back to unleased fetches.
+    String n1Metrics = get("http://127.0.0.1:" + swarm.agents.get(1).httpAddress().getPort() + "/metrics", 200);
+    assertTrue(metric(n1Metrics, "modelfs_lease_requests_seconds_count{outcome=\"answered\"}") >= 1, n1Metrics);
+    assertTrue(metric(n1Metrics, "modelfs_leases_granted_total") >= 1024, n1Metrics);
+    assertEquals(0, metric(n1Metrics, "modelfs_leases_held"));
+    assertEquals(0, metric(n1Metrics, "modelfs_origin_unleased_fetches_total"));
+    assertEquals(modelBytes, metric(n1Metrics, "modelfs_served_bytes_total{source=\"origin\"}"));
+
+    // n2 pulls from its peers; the swarm's counters reach the tracker with the nodes' pings.
+    swarm.throttleOrigin(0);
+    assertTrue(swarm.pull(2, SwarmBuilder.MODEL + ":latest").hasDone());
+    long[] totals = new long[4];
+    SwarmBuilder.LocalSwarm.waitUntil(Duration.ofSeconds(20), () -> {
+      try {
+        com.google.gson.JsonObject t = json(get(base + "/api/swarm", 200)).getAsJsonObject("totals");
+        com.google.gson.JsonObject tr = t.getAsJsonObject("traffic");
+        totals[0] = tr.get("originBytes").getAsLong();
+        totals[1] = tr.get("peerBytes").getAsLong();
+        totals[2] = t.get("originBytesSaved").getAsLong();
+        totals[3] = t.get("deliveredBytes").getAsLong();
+        return t.get("nodes").getAsInt() == 3 && totals[0] >= modelBytes && totals[1] >= modelBytes;
+      } catch (IOException | InterruptedException e) {
+        throw new RuntimeException(e);
+      }
+    }, "the swarm's totals in /api/swarm to count n1's origin bytes and n2's peer bytes");
+    assertTrue(totals[0] <= modelBytes * 11L / 10, "origin bytes " + totals[0] + " for a model of " + modelBytes);
+    assertEquals(totals[3] - totals[0], totals[2], "saved = delivered - origin");
+    assertTrue(totals[2] >= modelBytes, "the swarm saved at least n2's whole model: " + totals[2]);
+    SwarmBuilder.LocalSwarm.waitUntil(Duration.ofSeconds(10), () -> {
+      String shown = browser.findElement(By.id("saved")).getText();
+      return shown.endsWith("MiB") && Math.abs(Double.parseDouble(shown.split(" ")[0]) * (1 << 20) - totals[2])
+          <= 0.1 * (1 << 20);
+    }, "the page's origin bytes saved to show " + totals[2] + " bytes");
+    assertEquals("all 3 nodes", browser.findElement(By.id("traffic-scope")).getText());
+    Files.copy(browser.getScreenshotAs(OutputType.FILE).toPath(), Path.of("target/dashboard-swarm.png"),
+        StandardCopyOption.REPLACE_EXISTING);
+
+    // The CLI's swarm table shows the same saving and every node.
+    String status = cli("status", "--agent", swarm.agents.get(0).config().control().toString());
+    assertTrue(status.contains("swarm:     3 nodes") && status.contains("origin bytes saved"), status);
+    assertTrue(status.contains("n1 ") && status.contains("n2 "), status);
+  }
+
+  private static com.google.gson.JsonObject json(String text) {
+    return com.google.gson.JsonParser.parseString(text).getAsJsonObject();
+  }
+
+  private static com.google.gson.JsonObject node(com.google.gson.JsonObject swarmDoc, String id) {
+    for (var n : swarmDoc.getAsJsonArray("nodes")) {
+      if (n.getAsJsonObject().get("node").getAsString().equals(id)) {
+        return n.getAsJsonObject();
+      }
+    }
+    throw new AssertionError("no node " + id + " in " + swarmDoc);
+  }
+
   /** Runs the modelfs CLI in this JVM and returns what it printed on stdout; fails if it exits non-zero. */
   private static String cli(String... args) {
     java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
@@ -174,6 +302,7 @@ class DashboardIT {
 
   @Test
   void metricsHealthAndApiEndpointsAnswer() throws Exception {
+    startAgent();
     String base = "http://127.0.0.1:" + agent.httpAddress().getPort();
     ControlResponse done = ControlClient.call(tmp.resolve("agent.sock"),
         ControlRequest.newBuilder().setPull(PullRequest.newBuilder().setRef(ref.toString())).build(), p -> {});
@@ -243,10 +372,14 @@ class DashboardIT {
     fail("the page's " + by + " never started with '" + prefix + "'");
   }
 
+  /** Skips the test (not a failure) where the browser is missing; CI installs it with bin/deps --test. */
+  private static void assumeChromium() {
+    Assumptions.assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
+        CHROMIUM + " and " + CHROMEDRIVER + " are not installed (Debian: chromium chromium-driver; bin/deps --test"
+            + " installs them): skipping the headless-browser test");
+  }
+
   private ChromeDriver chromium() throws IOException {
-    if (!Files.isExecutable(CHROMIUM) || !Files.isExecutable(CHROMEDRIVER)) {
-      fail(CHROMIUM + " and " + CHROMEDRIVER + " are needed (Debian: chromium chromium-driver); run bin/deps");
-    }
     ChromeOptions options = new ChromeOptions();
     options.setBinary(CHROMIUM.toFile());
     options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",

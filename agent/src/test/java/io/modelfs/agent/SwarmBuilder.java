@@ -188,6 +188,11 @@ final class SwarmBuilder {
       return -1;
     }
 
+    /** Makes the origin wait {@code delayMillis} before each response (0: no delay), so pulls take a known minimum time. */
+    void throttleOrigin(long delayMillis) {
+      http.throttle(delayMillis);
+    }
+
     /** Stops tracker replica {@code i} (its data stays). */
     void stopTracker(int i) {
       if (trackers[i] != null) {

@@ -124,10 +124,12 @@ class TrackerHttpIT {
     JsonNode swarm = await("the swarm view on a follower", () -> {
       client.announceAll("n1", model.ref().digest(), held, chunks);
       assertEquals(List.of(6, 7), client.lease("n2", model.ref().digest(), List.of(6, 7), List.of()).granted());
+      client.ping("n1", io.modelfs.core.proto.Traffic.newBuilder().setPeerBytes(5000).setOriginBytes(3000).build());
       Replica follower = replicas.stream().filter(r -> !r.server().isLeader()).findFirst().orElseThrow();
       JsonNode s = json.readTree(get(follower.base() + "/api/swarm").body());
       return s.get("nodes").size() == 2 && s.get("tracker").path("activeLeases").asInt() == 2
-          && node(s, "n1").get("completion").size() == 1 ? Optional.of(s) : Optional.empty();
+          && node(s, "n1").get("completion").size() == 1
+          && s.get("totals").get("traffic").get("originBytes").asText().equals("3000") ? Optional.of(s) : Optional.empty();
     });
     String leaderId = swarm.get("tracker").get("leader").asText();
     Replica leader = replicas.stream().filter(r -> r.server().config().id().equals(leaderId)).findFirst().orElseThrow();
@@ -143,6 +145,10 @@ class TrackerHttpIT {
     assertEquals("5", completion.get("chunksLocal").asText());
     assertEquals(String.valueOf(chunks), completion.get("chunksTotal").asText());
     assertEquals(2, node(swarm, "n2").get("leasesHeld").asInt());
+    // Traffic a node reports with its ping reaches every replica's view: per node and summed, with the saving.
+    assertEquals("5000", n1.get("traffic").get("peerBytes").asText());
+    assertEquals("5000", swarm.get("totals").get("originBytesSaved").asText());
+    assertEquals("8000", swarm.get("totals").get("deliveredBytes").asText());
 
     String metrics = get(leader.base() + "/metrics").body();
     assertEquals(1, metric(metrics, "modelfs_tracker_role{role=\"LEADER\"}"));
@@ -198,7 +204,9 @@ class TrackerHttpIT {
     assertTrue(table.lines().anyMatch(l -> l.startsWith("a1 *") && l.contains("ready")), table);
     assertTrue(table.lines().anyMatch(l -> l.startsWith("n1 ") && l.contains("10.0.0.1:7400") && l.contains("zone-a")
         && l.contains("tiny 5/" + chunks)), table);
-    assertTrue(table.lines().anyMatch(l -> l.startsWith("n2 ") && l.matches(".* 2  tiny 0/" + chunks + "$")), table);
+    // n2: 2 leases, delivering nothing (it reports no traffic), none of the model.
+    assertTrue(table.lines().anyMatch(l -> l.startsWith("n2 ") && l.matches(".* 2 +0 B  tiny 0/" + chunks + "$")), table);
+    assertTrue(table.lines().anyMatch(l -> l.startsWith("swarm:     3 nodes;") && l.contains("origin bytes saved")), table);
     JsonNode asJson = json.readTree(cli("status", "--json", "--agent", tmp.resolve("agent.sock").toString()));
     assertEquals(2, asJson.get("swarm").size(), asJson.toString());
   }

@@ -109,7 +109,8 @@ final class ChunkPublisher {
       freed = "eviction failed too: " + e.getMessage();
     }
     String message = "chunk " + chunk.digest() + " from " + source + " not stored: the disk under the chunk store at "
-        + layout.root() + " is full (" + cause.getMessage() + "); nothing stored was damaged; " + freed;
+        + layout.root() + " is full (" + cause.getMessage() + "); nothing stored was damaged; " + freed
+        + "; to fix: free space on that disk, or give the agent a --store-budget (and --store-min-free) that fits it";
     log.warn(message);
     return new StoreFullException(message, cause);
   }

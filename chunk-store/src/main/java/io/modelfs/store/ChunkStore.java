@@ -39,6 +39,13 @@ public interface ChunkStore extends AutoCloseable {
   int read(Digest digest, long offset, ByteBuffer dst) throws IOException;
 
   /**
+   * A hint that a published chunk will be read soon (a sequential reader is coming): the store
+   * may bring its bytes nearer (the file store reads its file into the page cache in the
+   * background). Returns at once; does nothing for a chunk it does not hold.
+   */
+  default void willRead(Digest digest) {}
+
+  /**
    * Makes the chunk local: completes at once if it is published, otherwise queues
    * {@code loader} at {@code priority} (or joins a load already queued or running, promoting it
    * if {@code priority} is more urgent) and completes when the chunk is published.

@@ -50,6 +50,7 @@ public final class FileChunkStore implements ChunkStore {
   private final ChunkTable table;
   private final StoreCounters counters = new StoreCounters();
   private final OpenFileCache files;
+  private final PageCacheWarmer warmer;
   private final Evictor evictor;
   private final FetchScheduler scheduler;
   private final ExecutorService writers;
@@ -66,6 +67,7 @@ public final class FileChunkStore implements ChunkStore {
     this.index = index;
     this.table = table;
     this.files = new OpenFileCache(name, config.openFiles());
+    this.warmer = new PageCacheWarmer(name, this::channel);
     this.evictor = new Evictor(name, table, new FileBacking(layout, index, files), counters, config.budgetBytes(),
         config.minFreeBytes());
     pins.forEach((pin, digests) -> {
@@ -248,11 +250,24 @@ public final class FileChunkStore implements ChunkStore {
     }
     scheduler.close();
     writers.shutdown();
+    warmer.close();
     files.close();
     flusher.close();
     index.close();
     lock.channel().close();
     log.info("closed chunk store at {}", layout.root());
+  }
+
+  @Override
+  public void willRead(Digest digest) {
+    if (table.contains(digest)) {
+      warmer.warm(digest);
+    }
+  }
+
+  /** The page-cache warmer, so tests can see what it read. */
+  PageCacheWarmer pageCacheWarmer() {
+    return warmer;
   }
 
   /** The flusher of access times, so tests (and their child processes) can see its flushes. */

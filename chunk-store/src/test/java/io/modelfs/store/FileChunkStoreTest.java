@@ -70,6 +70,31 @@ class FileChunkStoreTest extends ChunkStoreContract {
   }
 
   @Test
+  void willReadWarmsPublishedChunksOnceAndIgnoresOthers() throws Exception {
+    store = openStore(2);
+    byte[] data = chunks.bytes(CHUNK);
+    ChunkRef chunk = refOf(data);
+    await(store.ensure(chunk, Priority.FOREGROUND, "origin test", serving(data)));
+    PageCacheWarmer warmer = ((FileChunkStore) store).pageCacheWarmer();
+
+    store.willRead(refOf(chunks.bytes(CHUNK)).digest()); // not held: nothing to warm
+    store.willRead(chunk.digest());
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    while (warmer.filesWarmed() < 1 && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
+    assertEquals(1, warmer.filesWarmed());
+    store.willRead(chunk.digest()); // warmed lately: not again
+    Thread.sleep(100);
+    assertEquals(1, warmer.filesWarmed());
+    long reads = store.stats().bytesOut();
+    ByteBuffer got = ByteBuffer.allocate(data.length);
+    assertEquals(data.length, store.read(chunk.digest(), 0, got));
+    assertArrayEquals(data, got.array());
+    assertEquals(reads + data.length, store.stats().bytesOut(), "warming is not counted as reading");
+  }
+
+  @Test
   void failedLoadsLeaveNothingInChunksOrStaging() throws Exception {
     store = openStore(2);
     byte[] data = chunks.bytes(CHUNK);

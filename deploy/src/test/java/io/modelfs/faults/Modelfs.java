@@ -18,7 +18,9 @@ import java.util.concurrent.TimeUnit;
  * started here is killed and every mount unmounted by {@link #close}.
  */
 final class Modelfs implements AutoCloseable {
-  private static final Path BUILT_JAR = Path.of("../agent/target/modelfs.jar").toAbsolutePath().normalize();
+  /** The built jar; {@code -Dmodelfs.jar=PATH} points at another build of it. */
+  private static final Path BUILT_JAR = Path.of(System.getProperty("modelfs.jar", "../agent/target/modelfs.jar"))
+      .toAbsolutePath().normalize();
   /** A copy of the built jar taken once per test JVM, so a rebuild during the run cannot pull it away. */
   static final Path JAR = snapshot(BUILT_JAR);
   private static final List<String> JAVA = List.of("java", "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");

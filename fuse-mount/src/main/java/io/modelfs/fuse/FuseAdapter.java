@@ -43,6 +43,11 @@ final class FuseAdapter extends FuseStubFS {
     this.listener = listener;
   }
 
+  /** The callbacks as libfuse's {@code struct fuse_operations}, for {@link SessionLoop}. */
+  ru.serce.jnrfuse.struct.FuseOperations operations() {
+    return fuseOperations;
+  }
+
   /** Tells jnr-fuse the mount is gone, so its shutdown hook does not unmount it again. */
   void markUnmounted() {
     mounted.set(false);
@@ -84,20 +89,16 @@ final class FuseAdapter extends FuseStubFS {
   @Override
   public int read(String path, Pointer buf, @size_t long size, @off_t long offset, FuseFileInfo fi) {
     return call("read", path, () -> {
-      long handle = fi.fh.get();
-      int total = 0;
-      while (total < size) {
-        ScratchBuffers.Scratch scratch = ScratchBuffers.get(size - total);
-        ByteBuffer b = scratch.buffer();
-        b.limit((int) Math.min(size - total, b.capacity()));
-        int n = fs.read(handle, offset + total, b);
-        buf.transferFrom(total, scratch.pointer(), 0, n);
-        total += n;
-        if (n < b.limit()) {
-          break; // end of file
-        }
+      // libfuse caps a request at max_read (128 KiB); an int is plenty, but never trust a size.
+      int want = (int) Math.min(Math.max(size, 0), Integer.MAX_VALUE);
+      ByteBuffer reply = ReplyMemory.view(buf, want);
+      if (reply != null) {
+        return fs.read(fi.fh.get(), offset, reply); // straight from the chunk file into the reply
       }
-      return total;
+      ByteBuffer heap = ByteBuffer.allocate(want); // a pointer without an address: not libfuse's
+      int n = fs.read(fi.fh.get(), offset, heap);
+      buf.put(0, heap.array(), 0, n);
+      return n;
     });
   }
 

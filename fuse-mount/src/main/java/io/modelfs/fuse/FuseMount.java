@@ -20,8 +20,8 @@ import org.slf4j.LoggerFactory;
  * A live read-only FUSE mount of the models a {@link ModelCatalog} has: {@link #mount}
  * returns once the kernel lists the mount, {@link #close} detaches it. The layout is
  * {@code <dir>/<name>@sha256:<hex>/<files of the manifest>}; a model's directory appears when
- * its ref is first looked up. libfuse runs its multi-threaded loop on a daemon thread of its
- * own.
+ * its ref is first looked up. libfuse's session runs on a daemon thread of its own, its
+ * requests on Java worker threads ({@link SessionLoop}).
  */
 public final class FuseMount implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(FuseMount.class);
@@ -75,7 +75,8 @@ public final class FuseMount implements AutoCloseable {
     CompletableFuture<Void> exited = new CompletableFuture<>();
     Thread loop = new Thread(() -> {
       try {
-        adapter.mount(point, true, false, options); // returns when the mount goes away
+        // Our own loop on Java threads (see SessionLoop); returns when the mount goes away.
+        new SessionLoop(point, argv(point, options), adapter.operations()).run();
         exited.complete(null);
       } catch (Throwable e) {
         exited.completeExceptionally(e);
@@ -121,6 +122,13 @@ public final class FuseMount implements AutoCloseable {
     } else {
       log.info("Unmounted {}", dir);
     }
+  }
+
+  /** libfuse's command line: program name, foreground, the mount point, then {@code options}. */
+  static String[] argv(Path point, String[] options) {
+    List<String> a = new ArrayList<>(List.of("modelfs", "-f", point.toString()));
+    a.addAll(List.of(options));
+    return a.toArray(new String[0]);
   }
 
   /** The libfuse command-line options for {@code config}. */

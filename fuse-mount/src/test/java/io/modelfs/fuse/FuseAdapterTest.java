@@ -42,7 +42,19 @@ class FuseAdapterTest {
   }
 
   @Test
-  void readsLargerThanTheScratchBufferArriveWhole() {
+  void readsIntoNonNativeMemoryArriveWholeToo() {
+    FuseFileInfo fi = fileInfo();
+    assertEquals(0, adapter.open(file, fi));
+    Pointer buf = Memory.allocate(RUNTIME, 2 * MIB);
+    assertEquals(2 * MIB, adapter.read(file, buf, 2 * MIB, MIB + 5, fi));
+    byte[] got = new byte[2 * MIB];
+    buf.get(0, got, 0, got.length);
+    assertArrayEquals(java.util.Arrays.copyOfRange(model.bytes("big.bin"), MIB + 5, 3 * MIB + 5), got);
+    assertEquals(0, adapter.release(file, fi));
+  }
+
+  @Test
+  void readsSpanningChunksArriveWholeInTheReplyMemory() {
     FuseFileInfo fi = fileInfo();
     assertEquals(0, adapter.open(file, fi));
     int size = 3 * MIB + 100;

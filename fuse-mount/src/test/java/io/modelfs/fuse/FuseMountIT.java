@@ -57,6 +57,7 @@ class FuseMountIT {
       .file("mapped.bin", 3 * CHUNK + 5, 0644)
       .file("random.bin", 300 * CHUNK + 123, 0644)
       .file("sequential.bin", 256 * CHUNK, 0644)
+      .file("direct.bin", 256 * CHUNK, 0644)
       .build();
 
   @TempDir static Path tmp;
@@ -129,6 +130,22 @@ class FuseMountIT {
     int furthest = COLD.prefetches.stream().filter(p -> p.startsWith("sequential.bin#"))
         .mapToInt(p -> Integer.parseInt(p.substring(p.indexOf('#') + 1))).max().orElse(-1);
     assertTrue(furthest >= 128, "readahead stopped at chunk " + furthest + " of 256: " + COLD.prefetches);
+  }
+
+  @Test
+  void requestsRunOnTheSessionsOwnJavaWorkersNotAThreadEach() throws Exception {
+    java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+    long startedBefore = threads.getTotalStartedThreadCount();
+    // O_DIRECT 4 KiB reads from another process: 256 requests that all reach the filesystem.
+    Commands.Result dd = Commands.run("dd", "if=" + root.resolve(COLD.ref() + "/direct.bin"), "of=/dev/null",
+        "bs=4096", "iflag=direct");
+    assertEquals(0, dd.exit(), dd.stderr());
+    long started = threads.getTotalStartedThreadCount() - startedBefore;
+    long workers = Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.getName().startsWith("modelfs-fuse-worker " + root)).count();
+    assertTrue(workers >= 1 && workers <= SessionLoop.MAX_WORKERS, workers + " workers");
+    // Before SessionLoop, jffi attached a new JVM thread for every request (256 here).
+    assertTrue(started < 64, started + " threads started for 256 requests");
   }
 
   @Test

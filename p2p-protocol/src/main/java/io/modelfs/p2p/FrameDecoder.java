@@ -60,7 +60,8 @@ final class FrameDecoder extends ByteToMessageDecoder {
             return;
           }
           int n = Math.min(dataLeft, in.readableBytes());
-          out.add(new DataBytes(dataId, in.readRetainedSlice(n)));
+          // the slice keeps the whole read buffer alive: charge its capacity
+          out.add(new DataBytes(dataId, in.readRetainedSlice(n), Math.max(n, in.capacity())));
           dataLeft -= n;
           if (dataLeft == 0) {
             state = State.HEADER;

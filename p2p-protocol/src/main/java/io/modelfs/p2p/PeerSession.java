@@ -148,16 +148,15 @@ final class PeerSession extends ChannelInboundHandlerAdapter {
   }
 
   private void onDataBytes(DataBytes bytes) {
-    int n = bytes.content().readableBytes();
     if (receiving == null) {
       bytes.release();
       return;
     }
-    if (buffered.addAndGet(n) > peers.config().receiveBuffer()) {
+    if (buffered.addAndGet(bytes.cost()) > peers.config().receiveBuffer()) {
       channel.config().setAutoRead(false);
     }
     Transfer t = receiving;
-    if (t.offer(bytes.content())) {
+    if (t.offer(bytes)) {
       requests.remove(t.id());
       receiving = null;
     }

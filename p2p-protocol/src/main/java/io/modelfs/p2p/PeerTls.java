@@ -1,5 +1,6 @@
 package io.modelfs.p2p;
 
+import io.modelfs.core.ReloadingTls;
 import io.modelfs.core.TlsFiles;
 import io.netty.channel.Channel;
 import io.netty.handler.ssl.ClientAuth;
@@ -18,6 +19,9 @@ import javax.net.ssl.SSLPeerUnverifiedException;
  * ({@link TlsFiles#trustedCa()}) and each checks that the node id the other announces in its
  * HELLO is named by the other's certificate (CN or DNS SAN). The HMAC swarm-key proof still runs
  * inside the TLS session. Built once per {@link Swarm}; the JDK's TLS provider, TLS 1.3 and 1.2.
+ * The key and trust managers are {@link ReloadingTls}: certificate, key and CA files renewed in
+ * place (cert-manager) are presented and trusted on new connections without a restart; open
+ * connections keep their session.
  */
 final class PeerTls {
   private static final List<String> PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
@@ -33,15 +37,16 @@ final class PeerTls {
   /** Loads the PEM files; throws an IOException naming them if they do not form a usable key and certificate. */
   static PeerTls load(TlsFiles files) throws IOException {
     try {
-      SslContext server = SslContextBuilder.forServer(files.certChain().toFile(), files.privateKey().toFile())
+      ReloadingTls material = ReloadingTls.load(files);
+      SslContext server = SslContextBuilder.forServer(material.keyManager())
           .sslProvider(SslProvider.JDK).protocols(PROTOCOLS)
-          .trustManager(files.trustedCa().toFile())
+          .trustManager(material.trustManager())
           .clientAuth(ClientAuth.REQUIRE)
           .build();
       SslContext client = SslContextBuilder.forClient()
           .sslProvider(SslProvider.JDK).protocols(PROTOCOLS)
-          .keyManager(files.certChain().toFile(), files.privateKey().toFile())
-          .trustManager(files.trustedCa().toFile())
+          .keyManager(material.keyManager())
+          .trustManager(material.trustManager())
           // Peers are dialled by address; the identity check is the node id against the
           // certificate, done in the handshake, not the host name.
           .endpointIdentificationAlgorithm(null)

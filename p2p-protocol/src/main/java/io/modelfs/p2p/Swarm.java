@@ -6,7 +6,6 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -50,18 +49,20 @@ public final class Swarm implements AutoCloseable {
   private final EventLoopGroup group;
   private final Channel server;
   private final Bootstrap dialer;
+  private final ReceiveBuffers receiveBuffers;
   private final Set<InetSocketAddress> dialling = ConcurrentHashMap.newKeySet();
   private final Map<InetSocketAddress, String> dialled = new ConcurrentHashMap<>();
 
-  private Swarm(PeerConfig config, Peers peers, EventLoopGroup group, Channel server) {
+  private Swarm(PeerConfig config, Peers peers, EventLoopGroup group, Channel server, ReceiveBuffers receiveBuffers) {
     this.config = config;
+    this.receiveBuffers = receiveBuffers;
     this.peers = peers;
     this.group = group;
     this.server = server;
     this.dialer = new Bootstrap().group(group).channel(NioSocketChannel.class)
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.handshakeTimeout().toMillis())
         .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
-        .option(ChannelOption.RCVBUF_ALLOCATOR, RECEIVE_SIZES)
+        .option(ChannelOption.RCVBUF_ALLOCATOR, receiveBuffers)
         .handler(new PeerPipeline(peers, true));
     long every = config.announceInterval().toMillis();
     group.scheduleAtFixedRate(this::announce, every, every, TimeUnit.MILLISECONDS);
@@ -69,9 +70,6 @@ public final class Swarm implements AutoCloseable {
 
   /** Outbound bytes queued per connection before it counts as not writable (backpressure on uploads). */
   private static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(1 << 20, 4 << 20);
-
-  /** Socket reads of up to 1 MiB while chunks stream in: fewer, larger slices to hand to the sink. */
-  private static final AdaptiveRecvByteBufAllocator RECEIVE_SIZES = new AdaptiveRecvByteBufAllocator(512, 64 << 10, 1 << 20);
 
   /** Binds {@code config.listen()} and starts; throws an IOException naming the address if it cannot. */
   public static Swarm start(PeerConfig config, ChunkSource source) throws IOException {
@@ -81,17 +79,19 @@ public final class Swarm implements AutoCloseable {
   public static Swarm start(PeerConfig config, ChunkSource source, Clock clock) throws IOException {
     Peers peers = new Peers(config, source, clock, config.tls() == null ? null : PeerTls.load(config.tls()));
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+    // Reads go into recycled slabs; as many are kept idle as one connection may fill.
+    ReceiveBuffers receiveBuffers = new ReceiveBuffers(Math.max(4, config.receiveBuffer() / ReceiveBuffers.SLAB));
     try {
       ChannelFuture bound = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
           .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
-          .childOption(ChannelOption.RCVBUF_ALLOCATOR, RECEIVE_SIZES)
+          .childOption(ChannelOption.RCVBUF_ALLOCATOR, receiveBuffers)
           .childHandler(new PeerPipeline(peers, false))
           .bind(config.listen()).awaitUninterruptibly();
       if (!bound.isSuccess()) {
         throw new IOException("cannot listen for peers on " + config.listen() + ": " + bound.cause().getMessage(),
             bound.cause());
       }
-      Swarm s = new Swarm(config, peers, group, bound.channel());
+      Swarm s = new Swarm(config, peers, group, bound.channel(), receiveBuffers);
       log.info("node {} listening for peers on {} ({})", config.nodeId(), s.address(), config.tls() == null
           ? "plain TCP, swarm key only" : "mutual TLS, CA " + config.tls().trustedCa());
       return s;
@@ -279,6 +279,7 @@ public final class Swarm implements AutoCloseable {
       s.channel().close();
     }
     group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+    receiveBuffers.close();
     log.info("node {} left the swarm", config.nodeId());
   }
 }

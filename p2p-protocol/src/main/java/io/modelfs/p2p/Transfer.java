@@ -1,6 +1,5 @@
 package io.modelfs.p2p;
 
-import io.netty.buffer.ByteBuf;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.WritableByteChannel;
@@ -27,14 +26,14 @@ final class Transfer {
   private final LongConsumer drained;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
-  private final ArrayDeque<ByteBuf> queue = new ArrayDeque<>();
+  private final ArrayDeque<DataBytes> queue = new ArrayDeque<>();
   private long received;
   private PeerFetchException failure;
   private boolean abandoned;
 
   /**
    * @param what names the chunk and the peer, for errors
-   * @param drained told how many bytes left the queue (written or discarded)
+   * @param drained told the {@link DataBytes#cost} of each run that left the queue (written or discarded)
    */
   Transfer(long id, int length, String what, LongConsumer drained) {
     this.id = id;
@@ -52,14 +51,13 @@ final class Transfer {
   }
 
   /** Takes ownership of {@code bytes}; returns true when the last byte of the request arrived. */
-  boolean offer(ByteBuf bytes) {
+  boolean offer(DataBytes bytes) {
     lock.lock();
     try {
-      received += bytes.readableBytes();
+      received += bytes.content().readableBytes();
       if (abandoned || failure != null) {
-        int n = bytes.readableBytes();
         bytes.release();
-        drained.accept(n);
+        drained.accept(bytes.cost());
       } else {
         queue.add(bytes);
         changed.signalAll();
@@ -92,17 +90,17 @@ final class Transfer {
     long written = 0;
     try {
       while (written < length) {
-        ByteBuf next = take(stallNanos);
+        DataBytes next = take(stallNanos);
         try {
-          for (ByteBuffer b : next.nioBuffers()) {
+          for (ByteBuffer b : next.content().nioBuffers()) {
             while (b.hasRemaining()) {
               sink.write(b);
             }
           }
-          written += next.readableBytes();
+          written += next.content().readableBytes();
         } finally {
-          drained.accept(next.readableBytes());
           next.release();
+          drained.accept(next.cost());
         }
       }
     } finally {
@@ -110,7 +108,7 @@ final class Transfer {
     }
   }
 
-  private ByteBuf take(long stallNanos) throws PeerFetchException {
+  private DataBytes take(long stallNanos) throws PeerFetchException {
     lock.lock();
     try {
       long left = stallNanos;
@@ -157,10 +155,10 @@ final class Transfer {
     lock.lock();
     try {
       abandoned = true;
-      ByteBuf b;
+      DataBytes b;
       while ((b = queue.poll()) != null) {
-        drained.accept(b.readableBytes());
         b.release();
+        drained.accept(b.cost());
       }
     } finally {
       lock.unlock();

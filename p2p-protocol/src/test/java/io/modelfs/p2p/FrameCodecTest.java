@@ -99,6 +99,22 @@ class FrameCodecTest {
   }
 
   @Test
+  void chargesATinySliceTheWholeReadBufferItKeepsAlive() {
+    // header + 10 payload bytes arriving in one 64 KiB read buffer: the slice pins all 64 KiB
+    ByteBuf read = Unpooled.directBuffer(65536, 65536).writeBytes(hex("00000013 20 0000000000000007"))
+        .writeBytes(new byte[10]);
+    ch.writeInbound(read);
+    assertEquals(new DataStart(7, 10), ch.readInbound());
+    DataBytes d = ch.readInbound();
+    try {
+      assertEquals(10, d.content().readableBytes());
+      assertEquals(65536, d.cost());
+    } finally {
+      d.release();
+    }
+  }
+
+  @Test
   void rejectsAnOversizedLengthPrefixBeforeReadingTheBody() {
     // a HAVE frame announcing 16 MiB, beyond the 1 KiB control limit: refused from the header alone
     DecoderException e = assertThrows(DecoderException.class, () -> ch.writeInbound(hex("01000001 04")));

@@ -72,6 +72,63 @@ class SwarmTlsTest {
   }
 
   @Test
+  void aCertificateRenewedInPlaceIsPresentedOnNewConnectionsWhileOpenOnesKeepWorking() throws Exception {
+    TlsFiles v1 = pki.issue("a");
+    TlsFiles v2 = pki.issue("a");
+    Path live = java.nio.file.Files.createDirectories(tmp.resolve("live"));
+    TlsFiles files = new TlsFiles(java.nio.file.Files.copy(v1.certChain(), live.resolve("tls.crt")),
+        java.nio.file.Files.copy(v1.privateKey(), live.resolve("tls.key")), java.nio.file.Files.copy(v1.trustedCa(), live.resolve("ca.crt")));
+    TestNode a = tlsNode("a", files);
+    TestNode b = tlsNode("b", pki.issue("b"));
+    List<byte[]> chunks = TestNode.randomChunks(2, 300_000, 11);
+    a.hold(chunks);
+    assertEquals("a", b.connect(a));
+    javax.net.ssl.SSLContext probe = probeContext(pki.issue("probe"));
+    assertEquals(serial(v1), presented(probe, a), "a presents its first certificate");
+
+    java.nio.file.Files.copy(v2.certChain(), files.certChain(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    java.nio.file.Files.copy(v2.privateKey(), files.privateKey(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    java.math.BigInteger seen = null;
+    for (int i = 0; i < 50 && !serial(v2).equals(seen); i++) { // reload check at most once a second: ≤ 5 s
+      Thread.sleep(100);
+      seen = presented(probe, a);
+    }
+    assertEquals(serial(v2), seen, "a new connection gets the renewed certificate without a restart");
+
+    ByteSink sink = new ByteSink(0);
+    ChunkRef ref = TestNode.ref(chunks.get(1));
+    b.swarm.fetch("a", ref, 0, ref.size(), sink); // over the connection opened before the renewal
+    assertArrayEquals(chunks.get(1), sink.bytes());
+    assertEquals(List.of("a"), b.swarm.connected(), "the open connection was kept");
+    TestNode c = tlsNode("c", pki.issue("c"));
+    assertEquals("a", c.connect(a), "a full peer handshake with the renewed certificate");
+  }
+
+  private static javax.net.ssl.SSLContext probeContext(TlsFiles files) throws Exception {
+    io.modelfs.core.ReloadingTls t = io.modelfs.core.ReloadingTls.load(files);
+    javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+    ctx.init(new javax.net.ssl.KeyManager[] {t.keyManager()}, new javax.net.ssl.TrustManager[] {t.trustManager()}, null);
+    return ctx;
+  }
+
+  /** The serial of the certificate {@code node} presents to a new TLS connection. */
+  private static java.math.BigInteger presented(javax.net.ssl.SSLContext ctx, TestNode node) throws Exception {
+    try (javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) ctx.getSocketFactory().createSocket(
+        node.swarm.address().getAddress(), node.swarm.address().getPort())) {
+      s.setSoTimeout(5_000);
+      s.startHandshake();
+      return ((java.security.cert.X509Certificate) s.getSession().getPeerCertificates()[0]).getSerialNumber();
+    }
+  }
+
+  private static java.math.BigInteger serial(TlsFiles f) throws Exception {
+    try (var in = java.nio.file.Files.newInputStream(f.certChain())) {
+      return ((java.security.cert.X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
+          .generateCertificate(in)).getSerialNumber();
+    }
+  }
+
+  @Test
   void refusesANodeThatPresentsNoCertificateAndLogsItsAddress() throws Exception {
     TestNode a = tlsNode("a", pki.issue("a"));
     TestNode plain = node("plain", c -> c);

@@ -31,7 +31,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Benchmark (not a test): one swarm endpoint serving SIZE bytes of 8 MiB chunks to another over
  * loopback, the receiver hashing (SHA-256) and discarding, against a plain Java socket pair doing
  * the same (sender transferTo, receiver read + SHA-256), in the same JVM and run. Prints a
- * Markdown table with MB/s, the ratio and CPU seconds per GB. Run by bench/p2p-transfer.sh.
+ * Markdown table with MB/s, the ratio and CPU seconds per GB (CPU time of the whole process
+ * during the transfer, both ends together, so it includes the kernel's loopback work). Both
+ * sides send the same chunk files with sendfile and hash every received byte once with SHA-256;
+ * both are warmed up unmeasured first, and the order alternates per round. Optional fourth
+ * argument {@code plain} or {@code swarm} runs one side only (for a profiler). Run by
+ * bench/p2p-transfer.sh.
  */
 public final class TransferBench {
   private static final int CHUNK = 8 << 20;
@@ -40,18 +45,32 @@ public final class TransferBench {
     long size = Long.parseLong(args.length > 0 ? args[0] : String.valueOf(1L << 30));
     int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
     int parallel = args.length > 2 ? Integer.parseInt(args[2]) : 4;
+    String only = args.length > 3 ? args[3] : "both"; // "plain" or "swarm" runs one side alone (profiling)
     Path dir = Files.createTempDirectory("p2p-bench");
     try {
       List<Path> chunks = makeChunks(dir, size);
-      System.out.println("| run | transfer | MB/s | CPU s per GB | vs plain socket |");
-      System.out.println("|---|---|---|---|---|");
+      System.out.println("| run | transfer | MB/s | CPU s per GB | JIT s | vs plain socket |");
+      System.out.println("|---|---|---|---|---|---|");
+      // Unmeasured warm-up of both paths (JIT), as a long-running agent would be.
+      List<Path> few = chunks.subList(0, Math.min(chunks.size(), 16));
+      plainSocket(few);
+      swarm(dir, few, parallel);
       for (int r = 1; r <= rounds; r++) {
-        double[] plain = measure(() -> plainSocket(chunks));
-        double[] swarm = measure(() -> swarm(dir, chunks, parallel));
-        System.out.printf("| %d | plain Java socket (transferTo → read + SHA-256) | %.0f | %.2f | 1.00 |%n", r, mbps(size, plain),
-            cpuPerGb(size, plain));
-        System.out.printf("| %d | modelfs peers (FileRegion → store-like sink + SHA-256, %d outstanding) | %.0f | %.2f | %.2f |%n",
-            r, parallel, mbps(size, swarm), cpuPerGb(size, swarm), mbps(size, swarm) / mbps(size, plain));
+        // Alternate which goes first, so neither always finds the page cache and CPU caches warmer.
+        boolean plainFirst = r % 2 == 1;
+        double[] plain = null;
+        double[] swarm = null;
+        for (int side = 0; side < 2; side++) {
+          if ((side == 0) == plainFirst) {
+            plain = only.equals("swarm") ? new double[] {1, 1, 0} : measure(() -> plainSocket(chunks));
+          } else {
+            swarm = only.equals("plain") ? new double[] {1, 1, 0} : measure(() -> swarm(dir, chunks, parallel));
+          }
+        }
+        System.out.printf("| %d | plain Java socket (transferTo → read + SHA-256) | %.0f | %.2f | %.2f | 1.00 |%n", r,
+            mbps(size, plain), cpuPerGb(size, plain), plain[2]);
+        System.out.printf("| %d | modelfs peers (FileRegion → store-like sink + SHA-256, %d outstanding) | %.0f | %.2f | %.2f | %.2f |%n",
+            r, parallel, mbps(size, swarm), cpuPerGb(size, swarm), swarm[2], mbps(size, swarm) / mbps(size, plain));
       }
     } finally {
       try (var s = Files.list(dir)) {
@@ -68,13 +87,16 @@ public final class TransferBench {
     void run() throws Exception;
   }
 
-  /** {wall seconds, process CPU seconds}. */
+  /** {wall seconds, process CPU seconds, JIT compiler seconds (wall time of compilations)}. */
   private static double[] measure(Run run) throws Exception {
     var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+    var jit = ManagementFactory.getCompilationMXBean();
     long cpu0 = os.getProcessCpuTime();
+    long jit0 = jit.getTotalCompilationTime();
     long t0 = System.nanoTime();
     run.run();
-    return new double[] {(System.nanoTime() - t0) / 1e9, (os.getProcessCpuTime() - cpu0) / 1e9};
+    return new double[] {(System.nanoTime() - t0) / 1e9, (os.getProcessCpuTime() - cpu0) / 1e9,
+        (jit.getTotalCompilationTime() - jit0) / 1e3};
   }
 
   private static double mbps(long size, double[] m) {

@@ -3,6 +3,7 @@ package io.modelfs.schedule;
 import io.modelfs.core.Digest;
 import java.util.BitSet;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -13,7 +14,8 @@ import java.util.TreeMap;
 final class Peers {
   static final class Peer {
     final String id;
-    final Map<Digest, BitSet> holdings = new TreeMap<>();
+    /** Model → bitfield; looked up, and walked only where the order does not matter. */
+    final Map<Digest, BitSet> holdings = new HashMap<>(4);
     int active;
 
     Peer(String id) {
@@ -27,16 +29,25 @@ final class Peers {
   }
 
   private final Map<String, Peer> peers = new TreeMap<>();
+  /** The same peers by id, for lookups (every HAVE does one): the sorted map is for walks. */
+  private final Map<String, Peer> byId = new HashMap<>();
 
   Peer get(String id) {
-    return peers.get(id);
+    return byId.get(id);
   }
 
   Peer connect(String id) {
-    return peers.computeIfAbsent(id, Peer::new);
+    Peer p = byId.get(id);
+    if (p == null) {
+      p = new Peer(id);
+      byId.put(id, p);
+      peers.put(id, p);
+    }
+    return p;
   }
 
   Peer remove(String id) {
+    byId.remove(id);
     return peers.remove(id);
   }
 

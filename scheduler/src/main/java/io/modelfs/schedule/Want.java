@@ -13,13 +13,19 @@ import java.util.TreeMap;
  */
 final class Want {
   /** Urgent wants (FOREGROUND, READAHEAD): most urgent need first, then first come first served. */
-  static final Comparator<Want> URGENT_ORDER = Comparator.<Want>comparingInt(w -> w.need.ordinal())
-      .thenComparingLong(w -> w.seq);
+  static final Comparator<Want> URGENT_ORDER = (a, b) -> {
+    int c = Integer.compare(a.need.ordinal(), b.need.ordinal());
+    return c != 0 ? c : Long.compare(a.seq, b.seq);
+  };
 
   /** Prefetch wants of one model: rarest on the peers first, ties by a per-node hash so nodes spread out. */
-  static final Comparator<Want> RAREST_FIRST = Comparator.<Want>comparingInt(w -> w.rarity)
-      .thenComparingLong(w -> w.tie)
-      .thenComparingInt(w -> w.id.index());
+  static final Comparator<Want> RAREST_FIRST = (a, b) -> {
+    int c = Integer.compare(a.rarity, b.rarity);
+    if (c == 0) {
+      c = Long.compare(a.tie, b.tie);
+    }
+    return c != 0 ? c : Integer.compare(a.id.index(), b.id.index());
+  };
 
   /** Where the want stands with the tracker. */
   enum Lease {
@@ -51,6 +57,17 @@ final class Want {
   long fallbackAt;
   /** No origin fetch for this chunk before this time (after an origin or local failure). */
   long originNotBefore = Long.MIN_VALUE;
+  /**
+   * A memo of "no usable peer" for this queued want, so a node with many blocked wants does not
+   * re-scan every peer for each of them after every event. Trusted while {@code blocked}, before
+   * {@link #blockedUntil} (the first exclusion or cancelled fetch that blocked a holder expires)
+   * and, if a holder was at its per-peer cap, while no capped peer freed a slot
+   * ({@link #blockedCapFrees}, -1 = none was capped). Cleared by whatever else could unblock it:
+   * a holder more or less, a failure of this want, a cancelled fetch's outcome arriving.
+   */
+  boolean blocked;
+  long blockedUntil;
+  long blockedCapFrees = -1;
 
   Want(ChunkId id, ModelState model, Need need, long seq, long tie) {
     this.id = id;

@@ -325,6 +325,20 @@ class SwarmSchedulerTest {
   }
 
   @Test
+  void aBusyPeerIsAskedAgainAfterAShortBackoffNotALeaseWait() {
+    Harness h = new Harness(caps(16, 1, 8), true).open(MODEL, 2);
+    h.peerHas("p1", 0);
+    h.s.want(c(0), Need.FOREGROUND);
+    assertEquals(List.of("peer p1 #0"), h.take());
+    h.s.fetchFailed(c(0), Source.peer("p1"), Failure.BUSY);
+    assertFalse(h.take().contains("peer p1 #0"), "not asked again at once");
+    h.advance(Duration.ofNanos(SwarmScheduler.BUSY_BACKOFF_NANOS - 1_000_000));
+    assertFalse(h.take().contains("peer p1 #0"), "not asked again before the backoff");
+    h.advance(Duration.ofMillis(2));
+    assertTrue(h.take().contains("peer p1 #0"), "asked again after the BUSY backoff, well within a lease wait");
+  }
+
+  @Test
   void aCorruptPeerIsNeverAskedForThatChunkAgain() {
     Harness h = new Harness(caps(16, 1, 8), false).open(MODEL, 2);
     h.peerHas("p1", 0);

@@ -47,7 +47,7 @@ final class NodeActions implements Actions {
     } else if (from.up.flows.size() >= run.s.scheduler().uploadSlots()) {
       run.fail(t, Failure.BUSY);
     } else {
-      Resource[] path = {from.up, t.to.intake};
+      Resource[] path = run.path(from.up, t.to.intake);
       t.flow = run.net.start(path, run.chunkSizes[t.chunk], false, () -> run.sim.after(run.halfRtt, () -> run.arrived(t)));
       t.flow.tag = t;
       run.watch(t);
@@ -68,8 +68,8 @@ final class NodeActions implements Actions {
         return;
       }
       Resource[] path = run.originAggregate == null
-          ? new Resource[] {node.originLink, node.intake}
-          : new Resource[] {run.originAggregate, node.originLink, node.intake};
+          ? run.path(node.originLink, node.intake)
+          : run.path(run.originAggregate, node.originLink, node.intake);
       t.flow = run.net.start(path, run.chunkSizes[t.chunk], true, () -> run.arrived(t));
       t.flow.tag = t;
       run.watch(t);

@@ -42,16 +42,26 @@ public record Scenario(
     }
   }
 
-  /** Per-node links: a mix of NIC classes (weights sum to 1), hashing throughput, and per-connection round trip. */
-  public record Nodes(List<NicClass> nics, double hashBytesPerSecond, long rttNanos, int neighbours) {
+  /**
+   * Per-node links: a mix of NIC classes (weights sum to 1), hashing throughput, per-connection
+   * round trip, neighbours from the tracker, how often a node sends its batched HAVEs (the agent's
+   * {@code announceInterval}; 0 = at once) and, for fleets that share one machine (the in-process
+   * validation swarm), the bytes per second that machine's CPU can take in for all of them
+   * together — hashing, the store write and the copies on the way ({@link Double#POSITIVE_INFINITY}
+   * = separate machines).
+   */
+  public record Nodes(List<NicClass> nics, double hashBytesPerSecond, long rttNanos, int neighbours, long announceNanos,
+      double hostBytesPerSecond) {
     public Nodes {
       nics = List.copyOf(nics);
       if (nics.isEmpty()) {
         throw new IllegalArgumentException("at least one NIC class is needed");
       }
       positive("node.hash", hashBytesPerSecond);
-      if (rttNanos < 0 || neighbours < 1) {
-        throw new IllegalArgumentException("link.rtt must be >= 0 and neighbours >= 1, got " + rttNanos + " ns, " + neighbours);
+      positive("host.cpu", hostBytesPerSecond);
+      if (rttNanos < 0 || neighbours < 1 || announceNanos < 0) {
+        throw new IllegalArgumentException("link.rtt and link.announceInterval must be >= 0 and neighbours >= 1, got "
+            + rttNanos + " ns, " + announceNanos + " ns, " + neighbours);
       }
     }
   }

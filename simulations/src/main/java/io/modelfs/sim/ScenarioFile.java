@@ -91,7 +91,7 @@ public final class ScenarioFile {
   private static Scenario build(Map<String, String> v, SchedulerConfig scheduler) {
     long rtt = Units.nanos(v.get("link.rtt"));
     Scenario.Nodes nodes = new Scenario.Nodes(nics(v.get("node.nic"), v.get("node.up")), Units.rate(v.get("node.hash")),
-        rtt, integer(v, "neighbours"));
+        rtt, integer(v, "neighbours"), Units.nanos(v.get("link.announceInterval")), Units.rate(v.get("host.cpu")));
     Scenario.Origin origin = new Scenario.Origin(Units.rate(v.get("origin.perNode")), Units.rate(v.get("origin.aggregate")),
         Units.nanos(v.get("origin.latency")), Double.parseDouble(v.get("origin.requestsPerSecondPerNode")));
     Scenario.Tracker tracker = new Scenario.Tracker(Units.nanos(v.get("tracker.rtt")), Units.nanos(v.get("tracker.leaseTtl")),
@@ -200,6 +200,8 @@ public final class ScenarioFile {
     d.put("node.up", "");
     d.put("node.hash", "4GB/s");
     d.put("link.rtt", "200us");
+    d.put("link.announceInterval", "0s");
+    d.put("host.cpu", "unlimited");
     d.put("neighbours", "16");
     d.put("origin.perNode", "500MB/s");
     d.put("origin.aggregate", "unlimited");

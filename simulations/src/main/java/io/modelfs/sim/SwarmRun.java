@@ -36,6 +36,7 @@ import java.util.function.Consumer;
  */
 final class SwarmRun {
   private static final long MIN_TICK_STEP = 1_000;
+  private static final long PROGRESS_EVERY_NANOS = 60_000_000_000L;
 
   final Scenario s;
   final Fleet fleet;
@@ -49,6 +50,8 @@ final class SwarmRun {
   final Source[] sources;
   final SimTracker tracker;
   final Resource originAggregate;
+  /** The one machine every node runs on (the in-process validation swarm), or null: separate machines. */
+  final Resource host;
   final SplittableRandom rnd;
   final Series originSeries;
   final Series throughput;
@@ -57,6 +60,8 @@ final class SwarmRun {
   final int maxConnections;
   private double originBytes;
   private int stayersDone;
+  /** Peer refusals by kind (BUSY, NOT_FOUND, DISCONNECTED), for the notes. */
+  private final long[] refusals = new long[Failure.values().length];
 
   SwarmRun(Scenario s, Fleet fleet, long bucketNanos) {
     this.s = s;
@@ -83,6 +88,7 @@ final class SwarmRun {
     tracker = new SimTracker(model, chunks, fleet.size,
         new LeasePolicy(s.tracker().leaseTtlNanos() / 1_000_000, s.tracker().originCap(), s.tracker().leaseBatch()));
     originAggregate = Double.isInfinite(s.origin().aggregate()) ? null : new Resource("origin", s.origin().aggregate());
+    host = Double.isInfinite(s.nodes().hostBytesPerSecond()) ? null : new Resource("host cpu", s.nodes().hostBytesPerSecond());
     halfRtt = s.nodes().rttNanos() / 2;
     halfTracker = s.tracker().rttNanos() / 2;
     maxConnections = 2 * s.nodes().neighbours();
@@ -98,7 +104,24 @@ final class SwarmRun {
       }
     }
     int stayers = fleet.stayers();
-    boolean done = sim.run(s.timeLimitNanos(), () -> stayersDone == stayers);
+    java.lang.management.ThreadMXBean cpu = java.lang.management.ManagementFactory.getThreadMXBean();
+    long cpu0 = cpu.getCurrentThreadCpuTime();
+    long[] nextReport = {wall + PROGRESS_EVERY_NANOS};
+    boolean done = sim.run(s.timeLimitNanos(), () -> {
+      if ((sim.executed() & 0xFFFF) == 0 && System.nanoTime() >= nextReport[0]) {
+        // A long run says how far it got (stderr: the table on stdout stays clean).
+        nextReport[0] = System.nanoTime() + PROGRESS_EVERY_NANOS;
+        double cpuSeconds = (cpu.getCurrentThreadCpuTime() - cpu0) / 1e9;
+        System.err.printf(java.util.Locale.ROOT, "swarm of %d: simulated %.1f s, %d of %d nodes ready, %,d events, %.0f s wall,"
+            + " %.0f s CPU (%,.0f events per CPU-second)%n", fleet.size, sim.seconds(), stayersDone, stayers, sim.executed(),
+            (System.nanoTime() - wall) / 1e9, cpuSeconds, sim.executed() / Math.max(1e-9, cpuSeconds));
+      }
+      return stayersDone == stayers;
+    });
+    double cpuSeconds = (cpu.getCurrentThreadCpuTime() - cpu0) / 1e9;
+    // CPU, unlike everything in the notes, differs run to run: stderr, beside the progress lines.
+    System.err.printf(java.util.Locale.ROOT, "swarm of %d: %,d events in %.1f s of simulator CPU (%,.0f events per CPU-second)%n",
+        fleet.size, sim.executed(), cpuSeconds, sim.executed() / Math.max(1e-9, cpuSeconds));
     StringBuilder stuck = new StringBuilder();
     if (!done && sim.pending() == 0) {
       // Nothing left to happen, yet nodes lack chunks: every wait should have had a deadline.
@@ -131,6 +154,8 @@ final class SwarmRun {
     String notes = String.format(java.util.Locale.ROOT,
         "peer fetches %d, origin fetches %d (%d unleased), lease requests %d, failures %d, endgame duplicates %d, cancels %d, flows %d",
         totals[0], totals[1], totals[2], totals[3], totals[4], totals[5], totals[6], net.flowsStarted())
+        + String.format(java.util.Locale.ROOT, "; refused BUSY %d, NOT_FOUND %d",
+            refusals[Failure.BUSY.ordinal()], refusals[Failure.NOT_FOUND.ordinal()])
         + (stuck.length() == 0 ? "" : "; STALLED at " + sim.seconds() + " s with nothing scheduled:" + stuck);
     return new RunResult("modelfs swarm", fleet.size, ready, originBytes, s.modelBytes(), lowerBound, originSeries, throughput,
         sim.executed(), (System.nanoTime() - wall) / 1_000_000, notes);
@@ -281,12 +306,35 @@ final class SwarmRun {
   private void announce(SimNode n, int c) {
     ChunkId id = chunkIds[c];
     Consumer<SwarmScheduler> have = sc -> sc.have(n.id, id);
-    sim.after(halfRtt, () -> {
+    sim.after(untilAnnounce(n) + halfRtt, () -> {
       for (SimNode nb : n.neighbours) {
         deliver(nb, have);
       }
     });
     sim.after(halfTracker, () -> tracker.announce(n, c, sim.now() / 1_000_000));
+  }
+
+  /**
+   * How long a fresh HAVE waits for the node's next announcement: the agent batches HAVEs and
+   * sends them every {@code announceInterval}, on a timer whose phase differs per node.
+   */
+  private long untilAnnounce(SimNode n) {
+    long every = s.nodes().announceNanos();
+    if (every == 0) {
+      return 0;
+    }
+    long phase = Math.floorMod(n.index * 0x9E3779B97F4A7C15L, every);
+    return Math.floorMod(phase - sim.now(), every);
+  }
+
+  /** A flow's path: the given links, and the shared machine's CPU when the nodes share one. */
+  Resource[] path(Resource... links) {
+    if (host == null) {
+      return links;
+    }
+    Resource[] p = java.util.Arrays.copyOf(links, links.length + 1);
+    p[links.length] = host;
+    return p;
   }
 
   /**
@@ -308,6 +356,7 @@ final class SwarmRun {
   }
 
   void fail(SimNode.Transfer t, Failure why) {
+    refusals[why.ordinal()]++;
     sim.after(halfRtt, () -> {
       if (t.cancelled || !t.to.alive) {
         return;

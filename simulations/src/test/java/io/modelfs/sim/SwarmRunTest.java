@@ -41,6 +41,20 @@ class SwarmRunTest {
   }
 
   @Test
+  void nodesOnOneSharedHostAreHeldToItsCpuAndBatchedHavesOnlyDelay() throws Exception {
+    RunResult apart = Simulation.runOne(small(""), 12).swarm();
+    // 12 nodes each take in 2 GB through one host that takes in 1 GB/s: at least 24 s, however fast the links.
+    RunResult shared = Simulation.runOne(small("host.cpu=1GB/s\n"), 12).swarm();
+    assertEquals(12, shared.finished(), shared.notes());
+    assertTrue(shared.allReadySeconds() >= 24.0, "shared host all ready at " + shared.allReadySeconds() + " s");
+    assertTrue(apart.allReadySeconds() < 24.0 / 2, "separate machines all ready at " + apart.allReadySeconds() + " s");
+    RunResult batched = Simulation.runOne(small("link.announceInterval=100ms\n"), 12).swarm();
+    assertEquals(12, batched.finished(), batched.notes());
+    assertTrue(batched.allReadySeconds() > apart.allReadySeconds() && batched.allReadySeconds() < apart.allReadySeconds() + 5,
+        "HAVEs every 100 ms: " + batched.allReadySeconds() + " s vs " + apart.allReadySeconds() + " s at once");
+  }
+
+  @Test
   void nodesThatCrashMidTransferDoNotStopTheOthers() throws Exception {
     Scenario s = small("churn.leave=0.25\nchurn.leaveFrom=0.5s\nchurn.leaveTo=2s\n");
     RunResult r = Simulation.runOne(s, 12).swarm();

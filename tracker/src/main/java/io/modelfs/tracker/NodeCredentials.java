@@ -1,25 +1,20 @@
 package io.modelfs.tracker;
 
 import com.google.protobuf.ByteString;
+import io.modelfs.core.ReloadingTls;
 import io.modelfs.core.TlsFiles;
 import io.modelfs.core.proto.NodeProofProto;
 import io.modelfs.core.proto.TrackerRequest;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.Signature;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
-import java.security.spec.PKCS8EncodedKeySpec;
-import java.util.Base64;
-import java.util.List;
 
 /**
  * A node's proof of identity on tracker requests (TLS trackers): the node's leaf certificate
@@ -33,22 +28,31 @@ import java.util.List;
 final class NodeCredentials {
   static final byte[] LABEL = "modelfs-tracker-request-v1".getBytes(StandardCharsets.US_ASCII);
 
-  private final ByteString certificate;
-  private final PrivateKey key;
-  private final String algorithm;
+  private final ReloadingTls material;
+  private volatile Encoded encoded;
 
-  private NodeCredentials(ByteString certificate, PrivateKey key) {
-    this.certificate = certificate;
-    this.key = key;
-    this.algorithm = signatureAlgorithm(key.getAlgorithm());
+  /** A certificate with its DER bytes, encoded once per certificate. */
+  private record Encoded(X509Certificate certificate, ByteString der) {}
+
+  private NodeCredentials(ReloadingTls material) {
+    this.material = material;
+  }
+
+  /**
+   * Signs with the current certificate and key of {@code material}: a certificate renewed in
+   * place is used from the next request on.
+   */
+  static NodeCredentials of(ReloadingTls material) {
+    NodeCredentials c = new NodeCredentials(material);
+    signatureAlgorithm(material.identity().key().getAlgorithm()); // fails now, not per request
+    return c;
   }
 
   /** Loads the leaf certificate and PKCS#8 key; throws an IllegalArgumentException naming the file. */
   static NodeCredentials load(TlsFiles files) {
-    try (InputStream in = Files.newInputStream(files.certChain())) {
-      X509Certificate leaf = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
-      return new NodeCredentials(ByteString.copyFrom(leaf.getEncoded()), privateKey(files));
-    } catch (IOException | GeneralSecurityException | ClassCastException e) {
+    try {
+      return of(ReloadingTls.load(files));
+    } catch (IOException | IllegalArgumentException e) {
       throw new IllegalArgumentException("cannot load the node certificate " + files.certChain() + " or key "
           + files.privateKey() + " to sign tracker requests: " + e.getMessage(), e);
     }
@@ -57,6 +61,19 @@ final class NodeCredentials {
   /** The bytes to send: {@code request} followed by its proof. */
   byte[] signedBytes(TrackerRequest request, long nowMillis) {
     byte[] body = request.toByteArray();
+    ReloadingTls.Identity id = material.identity();
+    PrivateKey key = id.key();
+    String algorithm = signatureAlgorithm(key.getAlgorithm());
+    Encoded enc = encoded;
+    if (enc == null || enc.certificate() != id.certificate()) {
+      try {
+        enc = new Encoded(id.certificate(), ByteString.copyFrom(id.certificate().getEncoded()));
+      } catch (java.security.cert.CertificateEncodingException ex) {
+        throw new IllegalStateException("cannot encode the node certificate " + material.files().certChain(), ex);
+      }
+      encoded = enc;
+    }
+    ByteString certificate = enc.der();
     try {
       Signature s = Signature.getInstance(algorithm);
       s.initSign(key);
@@ -92,25 +109,6 @@ final class NodeCredentials {
     } catch (GeneralSecurityException | IllegalArgumentException e) {
       return false;
     }
-  }
-
-  private static PrivateKey privateKey(TlsFiles files) throws IOException, GeneralSecurityException {
-    String pem = Files.readString(files.privateKey(), StandardCharsets.US_ASCII);
-    int b = pem.indexOf("-----BEGIN PRIVATE KEY-----");
-    int e = pem.indexOf("-----END PRIVATE KEY-----");
-    if (b < 0 || e < b) {
-      throw new GeneralSecurityException("the key is not PEM PKCS#8 (BEGIN PRIVATE KEY)");
-    }
-    byte[] der = Base64.getMimeDecoder().decode(pem.substring(b + "-----BEGIN PRIVATE KEY-----".length(), e));
-    GeneralSecurityException last = null;
-    for (String alg : List.of("EC", "RSA", "Ed25519")) {
-      try {
-        return KeyFactory.getInstance(alg).generatePrivate(new PKCS8EncodedKeySpec(der));
-      } catch (GeneralSecurityException ex) {
-        last = ex;
-      }
-    }
-    throw last;
   }
 
   static X509Certificate certificate(byte[] der) throws GeneralSecurityException {

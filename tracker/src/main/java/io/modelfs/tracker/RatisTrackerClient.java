@@ -60,11 +60,13 @@ final class RatisTrackerClient implements TrackerClient {
     this.config = config;
     RaftProperties p = new RaftProperties();
     RaftClientConfigKeys.Rpc.setRequestTimeout(p, millis(config.requestTimeout()));
-    this.credentials = config.tls() == null ? null : NodeCredentials.load(config.tls());
+    io.modelfs.core.ReloadingTls material = config.tls() == null ? null : loadTls(config.tls());
+    // one reloading copy of the files for both the TLS handshakes and the request signatures
+    this.credentials = material == null ? null : NodeCredentials.of(material);
     this.client = RaftClient.newBuilder()
         .setClientId(ClientId.randomId())
         .setProperties(p)
-        .setParameters(TrackerTls.parameters(config.tls()))
+        .setParameters(material == null ? new org.apache.ratis.conf.Parameters() : TrackerTls.parameters(material))
         .setRaftGroup(TrackerServer.group(peers))
         .setRetryPolicy(ExponentialBackoffRetry.newBuilder()
             .setBaseSleepTime(millis(Duration.ofMillis(50)))
@@ -84,13 +86,25 @@ final class RatisTrackerClient implements TrackerClient {
   public void heartbeat(String nodeId, Collection<Digest> models) throws TrackerException {
     HeartbeatProto.Builder b = HeartbeatProto.newBuilder().setNodeId(nodeId);
     models.forEach(d -> b.addModels(bytes(d)));
-    write(TrackerRequest.newBuilder().setHeartbeat(b).build());
+    // A read-only request: the leader coalesces heartbeats into one log entry per interval and
+    // answers when that entry is committed.
+    read(TrackerRequest.newBuilder().setHeartbeat(b).build(), config.callTimeout());
   }
 
   @Override
-  public void publish(ModelRef ref, byte[] manifest, byte[] sources) throws TrackerException {
+  public void publish(ModelRef ref, byte[] manifest, byte[] sources, byte[] signature) throws TrackerException {
     write(TrackerRequest.newBuilder().setPublish(PublishProto.newBuilder().setRef(ref.toString())
-        .setManifest(ByteString.copyFrom(manifest)).setSources(ByteString.copyFrom(sources))).build());
+        .setManifest(ByteString.copyFrom(manifest)).setSources(ByteString.copyFrom(sources))
+        .setSignature(signature == null ? ByteString.EMPTY : ByteString.copyFrom(signature))).build());
+  }
+
+  private static io.modelfs.core.ReloadingTls loadTls(io.modelfs.core.TlsFiles files) {
+    try {
+      return io.modelfs.core.ReloadingTls.load(files);
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException("cannot load the node certificate " + files.certChain() + " or key "
+          + files.privateKey() + " for the tracker: " + e.getMessage(), e);
+    }
   }
 
   @Override
@@ -115,7 +129,8 @@ final class RatisTrackerClient implements TrackerClient {
     if (!m.getFound()) {
       return Optional.empty();
     }
-    return Optional.of(new Published(ModelRef.parse(m.getRef()), m.getManifest().toByteArray(), m.getSources().toByteArray()));
+    return Optional.of(new Published(ModelRef.parse(m.getRef()), m.getManifest().toByteArray(), m.getSources().toByteArray(),
+        m.getSignature().isEmpty() ? null : m.getSignature().toByteArray()));
   }
 
   @Override
@@ -133,17 +148,40 @@ final class RatisTrackerClient implements TrackerClient {
   }
 
   @Override
-  public long ping(String nodeId) throws TrackerException {
-    return read(TrackerRequest.newBuilder().setPing(PingProto.newBuilder().setNodeId(nodeId)).build(), config.callTimeout()).getTerm();
+  public long ping(String nodeId, io.modelfs.core.proto.Traffic traffic) throws TrackerException {
+    PingProto.Builder p = PingProto.newBuilder().setNodeId(nodeId);
+    if (traffic != null) {
+      p.setTraffic(traffic);
+    }
+    return read(TrackerRequest.newBuilder().setPing(p).build(), config.callTimeout()).getTerm();
   }
 
   @Override
   public long announceAll(String nodeId, Digest model, BitSet held, int chunkCount) throws TrackerException {
+    return read(TrackerRequest.newBuilder().setAnnounce(full(nodeId, model, held, chunkCount)).build(), config.callTimeout()).getTerm();
+  }
+
+  private static AnnounceProto.Builder full(String nodeId, Digest model, BitSet held, int chunkCount) {
     byte[] bits = new byte[(chunkCount + 7) / 8];
     byte[] set = held.toByteArray();
     System.arraycopy(set, 0, bits, 0, Math.min(set.length, bits.length));
-    return read(TrackerRequest.newBuilder().setAnnounce(AnnounceProto.newBuilder().setNodeId(nodeId)
-        .setModel(bytes(model)).setFull(true).setBitfield(ByteString.copyFrom(bits))).build(), config.callTimeout()).getTerm();
+    return AnnounceProto.newBuilder().setNodeId(nodeId).setModel(bytes(model)).setFull(true).setBitfield(ByteString.copyFrom(bits));
+  }
+
+  /** One ping carrying every announcement (PingProto.announces). */
+  @Override
+  public ReportReply report(String nodeId, io.modelfs.core.proto.Traffic traffic, List<Announcement> announcements)
+      throws TrackerException {
+    PingProto.Builder p = PingProto.newBuilder().setNodeId(nodeId);
+    if (traffic != null) {
+      p.setTraffic(traffic);
+    }
+    for (Announcement a : announcements) {
+      p.addAnnounces(a.full() != null ? full(nodeId, a.model(), a.full(), a.chunkCount())
+          : AnnounceProto.newBuilder().setNodeId(nodeId).setModel(bytes(a.model())).addAllHave(a.have()).addAllDropped(a.dropped()));
+    }
+    TrackerReply r = read(TrackerRequest.newBuilder().setPing(p).build(), config.callTimeout());
+    return new ReportReply(r.getTerm(), Duration.ofMillis(r.getReportIntervalMillis()));
   }
 
   @Override
@@ -217,6 +255,8 @@ final class RatisTrackerClient implements TrackerClient {
   private TrackerReply once(Message message, boolean readOnly, TrackerRequest request, long deadline) throws TrackerException {
     long remaining = Math.max(1, deadline - System.nanoTime());
     try {
+      // Read-only requests go unordered: Ratis' ordered path (sendReadOnly and send) closes the client's sliding
+      // window for good once one request exhausts its retries, failing every later request (seen under load).
       RaftClientReply reply = (readOnly ? client.async().sendReadOnly(message) : client.async().send(message))
           .get(remaining, TimeUnit.NANOSECONDS);
       if (!reply.isSuccess()) {

@@ -115,8 +115,24 @@ final class SwarmRegistry {
 
   // --- models
 
+  /** The most bytes a manifest's {@code .sig} may have (a real one has 89: base64 of 64 bytes and a newline). */
+  static final int MAX_SIGNATURE_BYTES = 1024;
+
   /** Validates a publication; returns the model's chunk count. */
   long checkPublish(ModelRef ref, byte[] manifest, byte[] sources) throws TrackerException {
+    return checkPublish(ref, manifest, sources, new byte[0]);
+  }
+
+  /**
+   * Validates a publication with the manifest's {@code .sig} bytes (empty: unsigned); returns the
+   * model's chunk count. The tracker holds no key: it bounds the signature's size and stores it,
+   * agents with a public key verify it.
+   */
+  long checkPublish(ModelRef ref, byte[] manifest, byte[] sources, byte[] signature) throws TrackerException {
+    if (signature.length > MAX_SIGNATURE_BYTES) {
+      throw TrackerException.invalid("signature of %s is %d bytes; the tracker takes at most %d",
+          ref, signature.length, MAX_SIGNATURE_BYTES);
+    }
     if (manifest.length > limits.maxManifestBytes()) {
       throw TrackerException.invalid("manifest of %s is %d bytes; the tracker takes at most %d",
           ref, manifest.length, limits.maxManifestBytes());
@@ -143,10 +159,20 @@ final class SwarmRegistry {
    * (a new binding) and keeps the first publication time.
    */
   void publish(ModelRef ref, byte[] manifest, byte[] sources, long now) throws TrackerException {
-    long chunks = checkPublish(ref, manifest, sources);
+    publish(ref, manifest, sources, new byte[0], now);
+  }
+
+  /**
+   * As {@link #publish(ModelRef, byte[], byte[], long)} with the manifest's {@code .sig} bytes: a
+   * non-empty signature replaces the stored one, an empty one keeps what was published before
+   * (re-publishing sources does not strip a signature).
+   */
+  void publish(ModelRef ref, byte[] manifest, byte[] sources, byte[] signature, long now) throws TrackerException {
+    long chunks = checkPublish(ref, manifest, sources, signature);
     ModelRecord old = models.get(ref.digest());
     long published = old == null ? now : old.publishedMillis();
-    models.put(ref.digest(), new ModelRecord(ref, manifest.clone(), sources.clone(), chunks, published, now));
+    byte[] sig = signature.length > 0 || old == null ? signature.clone() : old.signature();
+    models.put(ref.digest(), new ModelRecord(ref, manifest.clone(), sources.clone(), chunks, published, now, sig));
   }
 
   ModelRecord requireModel(Digest digest) throws TrackerException {
@@ -164,6 +190,11 @@ final class SwarmRegistry {
 
   int modelCount() {
     return models.size();
+  }
+
+  /** The most models a node may claim, and the tracker may hold. */
+  int maxModels() {
+    return limits.maxModels();
   }
 
   /** Every published model, by digest. */
@@ -259,7 +290,8 @@ final class SwarmRegistry {
           .setManifest(ByteString.copyFrom(m.manifest()))
           .setSources(ByteString.copyFrom(m.sources()))
           .setPublishedMillis(m.publishedMillis())
-          .setLastWantedMillis(m.lastWantedMillis()));
+          .setLastWantedMillis(m.lastWantedMillis())
+          .setSignature(ByteString.copyFrom(m.signature())));
     }
     for (NameRecord n : names.values()) {
       b.addNames(NameRecordProto.newBuilder().setName(n.name()).setTag(n.tag()).setRef(n.ref().toString())
@@ -279,7 +311,7 @@ final class SwarmRegistry {
         byte[] manifest = m.getManifest().toByteArray();
         long chunks = ManifestCodec.decode(manifest).totalChunks();
         r.models.put(ref.digest(), new ModelRecord(ref, manifest, m.getSources().toByteArray(), chunks,
-            m.getPublishedMillis(), m.getLastWantedMillis()));
+            m.getPublishedMillis(), m.getLastWantedMillis(), m.getSignature().toByteArray()));
       }
       for (NodeRecordProto n : p.getNodesList()) {
         List<Digest> held = new ArrayList<>();

@@ -1,6 +1,7 @@
 package io.modelfs.tracker;
 
 import io.modelfs.core.Digest;
+import io.modelfs.core.proto.Traffic;
 import io.modelfs.schedule.lease.Availability;
 import io.modelfs.schedule.lease.LeasePolicy;
 import io.modelfs.schedule.lease.LeaseTable;
@@ -35,6 +36,7 @@ final class SwarmState {
   private final Availability availability = new Availability();
   private final LeaseTable leases;
   private final Map<String, Long> lastContact = new HashMap<>();
+  private final Map<String, TrafficSamples> traffic = new HashMap<>();
   private final Map<Digest, List<Waiter>> waiters = new HashMap<>();
   private int waiterCount;
 
@@ -53,12 +55,16 @@ final class SwarmState {
   }
 
   /** What the leader knows of one node this term, for the swarm view. */
-  record NodeSoftState(long lastContactMillis, int leasesHeld, Map<Digest, BitSet> holdings) {}
+  record NodeSoftState(long lastContactMillis, int leasesHeld, Map<Digest, BitSet> holdings, Traffic traffic) {}
 
-  /** The soft state of {@code node}: last contact (0: none this term), leases held, bitfields by model. */
+  /**
+   * The soft state of {@code node}: last contact (0: none this term), leases held, bitfields by
+   * model, and its reported traffic with rates (empty if it has not reported this term).
+   */
   synchronized NodeSoftState node(String node) {
+    TrafficSamples t = traffic.get(node);
     return new NodeSoftState(lastContact.getOrDefault(node, 0L), leases.heldBy(node),
-        availability.holdings(node));
+        availability.holdings(node), t == null ? Traffic.getDefaultInstance() : t.current(clock.millis()));
   }
 
   /** The leader's clock, as the soft state reads it. */
@@ -138,6 +144,12 @@ final class SwarmState {
     touch(node);
   }
 
+  /** A soft heartbeat carrying the node's cumulative traffic counters (see {@link TrafficSamples}). */
+  synchronized void ping(String node, Traffic counters) {
+    long now = touch(node);
+    traffic.computeIfAbsent(node, k -> new TrafficSamples()).report(counters, now);
+  }
+
   /**
    * Expires lapsed leases, forgets silent nodes and times out waiters; returns the waiter
    * completions to run outside the lock.
@@ -152,6 +164,7 @@ final class SwarmState {
       if (now - e.getValue() > silent) {
         availability.removeNode(e.getKey());
         leases.removeNode(e.getKey());
+        traffic.remove(e.getKey());
         it.remove();
       }
     }

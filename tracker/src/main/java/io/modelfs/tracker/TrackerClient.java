@@ -22,8 +22,16 @@ public interface TrackerClient extends AutoCloseable {
   /** A node as the tracker hands it out as a neighbour. */
   record Node(String id, String peerAddress, String zone) {}
 
-  /** A manifest and its sources exactly as published. */
-  record Published(ModelRef ref, byte[] manifest, byte[] sources) {}
+  /**
+   * A manifest and its sources exactly as published, with the manifest's {@code <hex>.sig} bytes
+   * (null when it was published unsigned; the caller verifies them, the tracker does not).
+   */
+  record Published(ModelRef ref, byte[] manifest, byte[] sources, byte[] signature) {
+    /** An unsigned publication. */
+    public Published(ModelRef ref, byte[] manifest, byte[] sources) {
+      this(ref, manifest, sources, null);
+    }
+  }
 
   /** The answer to a lease request: fetch {@code granted} from the origin, {@code onPeers} from peers, wait for {@code busy}. */
   record Leases(List<Integer> granted, List<Integer> onPeers, List<Integer> busy, Duration ttl, long term) {}
@@ -35,7 +43,17 @@ public interface TrackerClient extends AutoCloseable {
   /** The durable heartbeat: the node is alive and holds chunks of these models. */
   void heartbeat(String nodeId, Collection<Digest> models) throws TrackerException;
 
-  void publish(ModelRef ref, byte[] manifest, byte[] sources) throws TrackerException;
+  /** Publishes an unsigned manifest (or re-publishes sources, keeping a signature published before). */
+  default void publish(ModelRef ref, byte[] manifest, byte[] sources) throws TrackerException {
+    publish(ref, manifest, sources, null);
+  }
+
+  /**
+   * Publishes a manifest, its sources and its {@code <hex>.sig} bytes ({@code signature}; null or
+   * empty: none, keeping one published before). The tracker stores the signature in its
+   * replicated state and serves it with the manifest; it cannot check it (it holds no key).
+   */
+  void publish(ModelRef ref, byte[] manifest, byte[] sources, byte[] signature) throws TrackerException;
 
   /** Points {@code name:tag} (tag "latest" when null or empty) at a published model. */
   void tag(String name, String tag, ModelRef ref) throws TrackerException;
@@ -60,13 +78,62 @@ public interface TrackerClient extends AutoCloseable {
   // Soft state on the leader; each returns or carries the leader's term.
 
   /** A soft heartbeat: renews the node's leases. Returns the term. */
-  long ping(String nodeId) throws TrackerException;
+  default long ping(String nodeId) throws TrackerException {
+    return ping(nodeId, null);
+  }
+
+  /**
+   * A soft heartbeat that also reports the node's cumulative traffic counters (bytes delivered by
+   * source, bytes uploaded; rates are ignored), or nothing when {@code traffic} is null. The
+   * leader keeps them as soft state for the swarm view and derives rates from successive pings.
+   * Returns the term.
+   */
+  long ping(String nodeId, io.modelfs.core.proto.Traffic traffic) throws TrackerException;
 
   /** Replaces what the leader knows this node holds of {@code model}. Returns the term. */
   long announceAll(String nodeId, Digest model, BitSet held, int chunkCount) throws TrackerException;
 
   /** Adds and removes chunks (HAVE / DROPPED batched by the caller). Returns the term. */
   long announceDelta(String nodeId, Digest model, Collection<Integer> have, Collection<Integer> dropped) throws TrackerException;
+
+  /**
+   * What a node announces of one model in a {@link #report}: the whole bitfield ({@code full}
+   * non-null, of {@code chunkCount} chunks) or HAVE/DROPPED deltas.
+   */
+  record Announcement(Digest model, BitSet full, int chunkCount, Collection<Integer> have, Collection<Integer> dropped) {
+    public static Announcement full(Digest model, BitSet held, int chunkCount) {
+      return new Announcement(model, (BitSet) held.clone(), chunkCount, List.of(), List.of());
+    }
+
+    public static Announcement delta(Digest model, Collection<Integer> have, Collection<Integer> dropped) {
+      return new Announcement(model, null, 0, List.copyOf(have), List.copyOf(dropped));
+    }
+  }
+
+  /**
+   * The leader's answer to a report: its term, and how often it asks this node to report
+   * ({@link Duration#ZERO}: at the node's own pace; it grows with the fleet so that the leader's
+   * load stays bounded).
+   */
+  record ReportReply(long term, Duration interval) {}
+
+  /**
+   * A node's report: a soft heartbeat ({@link #ping(String, io.modelfs.core.proto.Traffic)})
+   * carrying its announcements since the last report — one request instead of one per model plus
+   * a ping. Announcements of models the tracker does not know are ignored. This default sends
+   * them one by one (for clients without the combined request).
+   */
+  default ReportReply report(String nodeId, io.modelfs.core.proto.Traffic traffic, List<Announcement> announcements)
+      throws TrackerException {
+    for (Announcement a : announcements) {
+      if (a.full() != null) {
+        announceAll(nodeId, a.model(), a.full(), a.chunkCount());
+      } else {
+        announceDelta(nodeId, a.model(), a.have(), a.dropped());
+      }
+    }
+    return new ReportReply(ping(nodeId, traffic), Duration.ZERO);
+  }
 
   Leases lease(String nodeId, Digest model, Collection<Integer> chunks, Collection<Integer> released) throws TrackerException;
 

@@ -7,6 +7,7 @@ import io.modelfs.core.proto.AckProto;
 import io.modelfs.core.proto.AnnounceProto;
 import io.modelfs.core.proto.AwaitChunksProto;
 import io.modelfs.core.proto.ChunksReplyProto;
+import io.modelfs.core.proto.HeartbeatBatchProto;
 import io.modelfs.core.proto.HeartbeatProto;
 import io.modelfs.core.proto.LeaseReplyProto;
 import io.modelfs.core.proto.LeaseRequestProto;
@@ -14,6 +15,7 @@ import io.modelfs.core.proto.ManifestReplyProto;
 import io.modelfs.core.proto.NeighboursProto;
 import io.modelfs.core.proto.NeighboursRequestProto;
 import io.modelfs.core.proto.NodeProto;
+import io.modelfs.core.proto.PingProto;
 import io.modelfs.core.proto.PublishProto;
 import io.modelfs.core.proto.RegisterNodeProto;
 import io.modelfs.core.proto.ResolvedProto;
@@ -26,6 +28,7 @@ import io.modelfs.core.proto.TrackerErrorProto;
 import io.modelfs.core.proto.TrackerLogEntry;
 import io.modelfs.core.proto.TrackerReply;
 import io.modelfs.core.proto.TrackerRequest;
+import io.modelfs.core.proto.Traffic;
 import io.modelfs.schedule.lease.LeasePolicy;
 import io.modelfs.schedule.lease.LeaseTable;
 import java.time.Clock;
@@ -63,7 +66,7 @@ final class TrackerCommands {
   /** True for the commands that go through the Raft log. */
   static boolean isDurable(TrackerRequest r) {
     return switch (r.getBodyCase()) {
-      case REGISTER, HEARTBEAT, PUBLISH, TAG -> true;
+      case REGISTER, HEARTBEAT, HEARTBEATS, PUBLISH, TAG -> true;
       default -> false;
     };
   }
@@ -76,9 +79,11 @@ final class TrackerCommands {
         current.checkRegister(p.getNodeId(), p.getPeerAddress(), p.getZone());
       }
       case HEARTBEAT -> current.checkHeartbeat(r.getHeartbeat().getNodeId(), digests(r.getHeartbeat().getModelsList()));
+      case HEARTBEATS -> checkBatch(r.getHeartbeats());
       case PUBLISH -> {
         PublishProto p = r.getPublish();
-        current.checkPublish(ref(p.getRef()), p.getManifest().toByteArray(), p.getSources().toByteArray());
+        current.checkPublish(ref(p.getRef()), p.getManifest().toByteArray(), p.getSources().toByteArray(),
+            p.getSignature().toByteArray());
       }
       case TAG -> current.checkTag(r.getTag().getName(), r.getTag().getTag(), ref(r.getTag().getRef()));
       default -> throw TrackerException.invalid("%s is not a durable tracker command", r.getBodyCase());
@@ -101,9 +106,11 @@ final class TrackerCommands {
           HeartbeatProto p = r.getHeartbeat();
           current.heartbeat(p.getNodeId(), digests(p.getModelsList()), now);
         }
+        case HEARTBEATS -> applyBatch(r.getHeartbeats(), now);
         case PUBLISH -> {
           PublishProto p = r.getPublish();
-          current.publish(ref(p.getRef()), p.getManifest().toByteArray(), p.getSources().toByteArray(), now);
+          current.publish(ref(p.getRef()), p.getManifest().toByteArray(), p.getSources().toByteArray(),
+              p.getSignature().toByteArray(), now);
         }
         case TAG -> {
           TagProto p = r.getTag();
@@ -114,6 +121,83 @@ final class TrackerCommands {
       return TrackerReply.newBuilder().setAck(AckProto.getDefaultInstance()).build();
     } catch (TrackerException e) {
       return error(e);
+    }
+  }
+
+  /** The most heartbeats one HEARTBEATS entry carries (the leader's batches are far smaller). */
+  static final int MAX_BATCH = 100_000;
+
+  /**
+   * How many soft-state reports (pings carrying announcements) per second the leader budgets
+   * for: nodes are asked to report every {@code nodes / REPORT_BUDGET} seconds, at most half a
+   * lease TTL (so that reports keep leases alive), and at their own pace below one second.
+   */
+  static final int REPORT_BUDGET = 200;
+
+  private void checkBatch(HeartbeatBatchProto batch) throws TrackerException {
+    if (batch.getHeartbeatsCount() == 0 || batch.getHeartbeatsCount() > MAX_BATCH) {
+      throw TrackerException.invalid("a heartbeat batch carries 1 to %d heartbeats, not %d", MAX_BATCH,
+          batch.getHeartbeatsCount());
+    }
+    for (HeartbeatProto h : batch.getHeartbeatsList()) {
+      Names.nodeId(h.getNodeId());
+      if (h.getModelsCount() > current.maxModels()) {
+        throw TrackerException.invalid("node '%s' claims %d models; at most %d", Names.abbreviate(h.getNodeId()),
+            h.getModelsCount(), current.maxModels());
+      }
+      digests(h.getModelsList());
+    }
+  }
+
+  /**
+   * Applies the leader's coalesced heartbeats at the entry's time. A node that expired (or was
+   * never known) since the leader queued its heartbeat is skipped: it registers again.
+   */
+  private void applyBatch(HeartbeatBatchProto batch, long now) throws TrackerException {
+    for (HeartbeatProto h : batch.getHeartbeatsList()) {
+      if (current.node(h.getNodeId()).isPresent()) {
+        current.heartbeat(h.getNodeId(), digests(h.getModelsList()), now);
+      }
+    }
+  }
+
+  /**
+   * A heartbeat received on the leader of {@code term} (read-only request): checks it as the log
+   * would and counts it as contact in the soft state. The caller then queues it for the next
+   * HEARTBEATS entry; throws what the log would refuse.
+   */
+  synchronized void acceptHeartbeat(HeartbeatProto h, long term) throws TrackerException {
+    current.checkHeartbeat(h.getNodeId(), digests(h.getModelsList()));
+    List<Runnable> none = new ArrayList<>();
+    soft(term, none).ping(h.getNodeId());
+    none.forEach(Runnable::run);
+  }
+
+  /** The report interval the leader asks nodes for now (0: their own); see {@link #REPORT_BUDGET}. */
+  private int reportIntervalMillis() {
+    long wanted = 1000L * current.nodes().size() / REPORT_BUDGET;
+    return wanted < 1000 ? 0 : (int) Math.min(wanted, Math.max(1000, policy.ttlMillis() / 2));
+  }
+
+  /**
+   * Applies the announcements riding on a ping; each must speak for the pinging node. Those of
+   * models this tracker does not hold are skipped.
+   */
+  private void announceAll(PingProto ping, long term, List<Runnable> completions) throws TrackerException {
+    for (AnnounceProto a : ping.getAnnouncesList()) {
+      if (!a.getNodeId().isEmpty() && !a.getNodeId().equals(ping.getNodeId())) {
+        throw TrackerException.invalid("node '%s' announced for node '%s' in its ping", Names.abbreviate(ping.getNodeId()),
+            Names.abbreviate(a.getNodeId()));
+      }
+      digest(a.getModel());
+    }
+    for (AnnounceProto a : ping.getAnnouncesList()) {
+      ModelRecord m = current.model(digest(a.getModel())).orElse(null);
+      if (m == null) {
+        continue; // not published here (or expired): nothing to track, and the ping still counts
+      }
+      completions.addAll(soft(term, completions).announce(ping.getNodeId(), m, a.getBitfield().toByteArray(), a.getFull(),
+          a.getHaveList(), a.getDroppedList()));
     }
   }
 
@@ -146,7 +230,8 @@ final class TrackerCommands {
       case GET_MANIFEST -> {
         ManifestReplyProto.Builder b = ManifestReplyProto.newBuilder();
         current.model(digest(r.getGetManifest().getDigest())).ifPresent(m -> b.setFound(true)
-            .setRef(m.ref().toString()).setManifest(ByteString.copyFrom(m.manifest())).setSources(ByteString.copyFrom(m.sources())));
+            .setRef(m.ref().toString()).setManifest(ByteString.copyFrom(m.manifest())).setSources(ByteString.copyFrom(m.sources()))
+            .setSignature(ByteString.copyFrom(m.signature())));
         return done(TrackerReply.newBuilder().setManifest(b).build());
       }
       case NEIGHBOURS -> {
@@ -165,7 +250,8 @@ final class TrackerCommands {
         ModelRecord m = current.requireModel(digest(p.getModel()));
         completions.addAll(soft(term, completions).announce(p.getNodeId(), m, p.getBitfield().toByteArray(), p.getFull(),
             p.getHaveList(), p.getDroppedList()));
-        return done(TrackerReply.newBuilder().setAck(AckProto.getDefaultInstance()).setTerm(term).build());
+        return done(TrackerReply.newBuilder().setAck(AckProto.getDefaultInstance()).setTerm(term)
+            .setReportIntervalMillis(reportIntervalMillis()).build());
       }
       case LEASE -> {
         LeaseRequestProto p = r.getLease();
@@ -178,8 +264,14 @@ final class TrackerCommands {
       }
       case PING -> {
         current.requireNode(r.getPing().getNodeId());
-        soft(term, completions).ping(r.getPing().getNodeId());
-        return done(TrackerReply.newBuilder().setAck(AckProto.getDefaultInstance()).setTerm(term).build());
+        announceAll(r.getPing(), term, completions);
+        if (r.getPing().hasTraffic()) {
+          soft(term, completions).ping(r.getPing().getNodeId(), r.getPing().getTraffic());
+        } else {
+          soft(term, completions).ping(r.getPing().getNodeId());
+        }
+        return done(TrackerReply.newBuilder().setAck(AckProto.getDefaultInstance()).setTerm(term)
+            .setReportIntervalMillis(reportIntervalMillis()).build());
       }
       case AWAIT -> {
         AwaitChunksProto p = r.getAwait();
@@ -201,16 +293,19 @@ final class TrackerCommands {
   private SwarmViewProto swarmView(SwarmState s, long term, boolean bitfields) {
     SwarmViewProto.Builder b = SwarmViewProto.newBuilder().setTerm(term).setNowMillis(s.now())
         .setActiveLeases(s.activeLeases());
+    Traffic swarmTraffic = Traffic.getDefaultInstance();
     for (NodeRecord n : current.nodes()) {
       SwarmState.NodeSoftState ns = s.node(n.id());
       NodeViewProto.Builder nb = NodeViewProto.newBuilder()
           .setNode(NodeProto.newBuilder().setNodeId(n.id()).setPeerAddress(n.peerAddress()).setZone(n.zone()))
           .setLastHeartbeatMillis(n.lastHeartbeatMillis()).setLastContactMillis(ns.lastContactMillis())
-          .setLeasesHeld(ns.leasesHeld()).setCapacityBytes(n.capacityBytes());
+          .setLeasesHeld(ns.leasesHeld()).setCapacityBytes(n.capacityBytes()).setTraffic(ns.traffic());
+      swarmTraffic = TrafficSamples.plus(swarmTraffic, ns.traffic());
       ns.holdings().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> current.model(e.getKey())
           .ifPresent(m -> nb.addHoldings(holding(m, e.getValue(), bitfields))));
       b.addNodes(nb);
     }
+    b.setTraffic(swarmTraffic);
     Map<ModelRef, List<String>> names = new HashMap<>();
     current.names().forEach(nr -> names.computeIfAbsent(nr.ref(), k -> new ArrayList<>()).add(nr.key()));
     for (ModelRecord m : current.models()) {

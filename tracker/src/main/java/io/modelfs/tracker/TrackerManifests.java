@@ -18,8 +18,11 @@ import java.util.Optional;
  * the ref or do not parse.
  */
 public final class TrackerManifests {
-  /** A verified manifest with the sources the tracker knows for it. */
-  public record Found(ModelRef ref, byte[] manifestBytes, Manifest manifest, Sources sources) {}
+  /**
+   * A verified manifest with the sources the tracker knows for it and the {@code <hex>.sig} bytes
+   * published with it (null if none; not verified here: the agent holds the public key).
+   */
+  public record Found(ModelRef ref, byte[] manifestBytes, Manifest manifest, Sources sources, byte[] signature) {}
 
   private final TrackerClient client;
 
@@ -52,7 +55,8 @@ public final class TrackerManifests {
       throw TrackerException.invalid("tracker sent a manifest for %s whose bytes hash to %s", ref, actual.hex());
     }
     try {
-      return Optional.of(new Found(ref, bytes, ManifestCodec.decode(bytes), ManifestCodec.decodeSources(p.get().sources())));
+      return Optional.of(new Found(ref, bytes, ManifestCodec.decode(bytes), ManifestCodec.decodeSources(p.get().sources()),
+          p.get().signature()));
     } catch (ManifestFormatException e) {
       throw TrackerException.invalid("tracker sent a malformed manifest or sources for %s: %s", ref, e.getMessage());
     }

@@ -1,6 +1,7 @@
 package io.modelfs.tracker;
 
 import io.modelfs.core.Digest;
+import io.modelfs.core.proto.Traffic;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -12,15 +13,20 @@ import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A node's standing with the tracker: registers (again after expiry), sends durable heartbeats
- * with the models it holds, pings the leader for its term, and batches HAVE/DROPPED deltas
- * (flushed every {@code flushInterval}, default 1 s: per-chunk news travels between peers; the
- * tracker needs it for leases and waiters). It keeps the node's holdings itself, so when the
- * leader's term changes — a new leader with empty soft state — it re-announces everything.
+ * with the models it holds (every {@code heartbeatInterval}; the leader coalesces them into one
+ * log entry per interval), and reports to the leader: one ping carrying its batched HAVE/DROPPED
+ * deltas (every {@code flushInterval} while there are some, default 1 s; every
+ * {@code pingInterval} otherwise) — per-chunk news travels between peers, the tracker needs it
+ * for leases and waiters. Both intervals stretch to the report interval the leader asks for, which
+ * grows with the fleet (about 5 s at 1,000 nodes) so that the leader's load stays bounded. It
+ * keeps the node's holdings itself, so when the leader's term changes — a new leader with empty
+ * soft state — it re-announces everything at once.
  *
  * <p>Never throws from its loop: while no tracker answers it logs once, keeps the holdings,
  * and retries; {@link #connected()} says whether the last call got through. Thread-safe.
@@ -44,6 +50,7 @@ public final class TrackerSession implements AutoCloseable {
   private final Identity self;
   private final Timing timing;
   private final ScheduledExecutorService loop;
+  private final Supplier<Traffic> traffic;
   private final Map<Digest, Holding> holdings = new HashMap<>();
   private final Map<Digest, Set<Integer>> pendingHave = new HashMap<>();
   private final Map<Digest, Set<Integer>> pendingDropped = new HashMap<>();
@@ -51,13 +58,16 @@ public final class TrackerSession implements AutoCloseable {
   private boolean registered;
   private long term = -1;
   private long lastPingNanos;
+  /** How often the leader last asked this node to report (zero: at the session's own pace). */
+  private volatile Duration leaderInterval = Duration.ZERO;
   private long lastHeartbeatNanos;
   private volatile boolean connected;
 
-  private TrackerSession(TrackerClient client, Identity self, Timing timing) {
+  private TrackerSession(TrackerClient client, Identity self, Timing timing, Supplier<Traffic> traffic) {
     this.client = client;
     this.self = self;
     this.timing = timing;
+    this.traffic = traffic;
     this.loop = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "tracker-session-" + self.nodeId());
       t.setDaemon(true);
@@ -67,7 +77,16 @@ public final class TrackerSession implements AutoCloseable {
 
   /** Starts the session; registration happens in the background and is retried. */
   public static TrackerSession start(TrackerClient client, Identity self, Timing timing) {
-    TrackerSession s = new TrackerSession(client, self, timing);
+    return start(client, self, timing, () -> null);
+  }
+
+  /**
+   * As above, reporting {@code traffic} (this node's cumulative counters, or null for none) with
+   * every ping, so that the leader can show the swarm's throughput and origin bytes saved. The
+   * supplier is called on the session's thread and must not block.
+   */
+  public static TrackerSession start(TrackerClient client, Identity self, Timing timing, Supplier<Traffic> traffic) {
+    TrackerSession s = new TrackerSession(client, self, timing, traffic);
     s.loop.scheduleWithFixedDelay(s::step, 0, timing.flushInterval().toMillis(), TimeUnit.MILLISECONDS);
     return s;
   }
@@ -129,15 +148,13 @@ public final class TrackerSession implements AutoCloseable {
         log.info("node {} registered with the tracker", self.nodeId());
       }
       long now = System.nanoTime();
+      // The report first: after a leader change it re-announces at once, while a heartbeat
+      // waits for the leader's next batch to commit.
+      report(now);
       if (now - lastHeartbeatNanos >= timing.heartbeatInterval().toNanos()) {
         client.heartbeat(self.nodeId(), models());
         lastHeartbeatNanos = now;
       }
-      if (now - lastPingNanos >= timing.pingInterval().toNanos()) {
-        observe(client.ping(self.nodeId()));
-        lastPingNanos = now;
-      }
-      flush();
       if (!connected) {
         log.info("node {}: tracker reachable again", self.nodeId());
       }
@@ -157,43 +174,70 @@ public final class TrackerSession implements AutoCloseable {
     }
   }
 
-  private void flush() throws TrackerException {
-    for (Digest model : takeFull()) {
-      Holding h;
-      synchronized (this) {
-        h = holdings.get(model);
-        h = h == null ? null : new Holding(h.chunkCount(), (BitSet) h.held().clone());
-      }
-      if (h != null) {
-        try {
-          observe(client.announceAll(self.nodeId(), model, h.held(), h.chunkCount()));
-        } catch (TrackerException e) {
-          synchronized (this) {
-            needFull.add(model);
-          }
-          throw e;
-        }
-      }
-    }
-    Map<Digest, Set<Integer>> have;
-    Map<Digest, Set<Integer>> dropped;
+  /**
+   * Sends one report (a ping carrying every pending announcement) when one is due: at once after
+   * a registration or a term change (full bitfields), every {@code flushInterval} with deltas
+   * pending, every {@code pingInterval} otherwise — each stretched to the leader's report interval
+   * when it asks for a longer one (large fleets). A report that fails loses its deltas: the
+   * models concerned are announced whole next time.
+   */
+  private void report(long now) throws TrackerException {
+    long since = now - lastPingNanos;
+    boolean due;
     synchronized (this) {
-      have = new HashMap<>(pendingHave);
-      dropped = new HashMap<>(pendingDropped);
+      due = !needFull.isEmpty()
+          || since >= stretched(timing.pingInterval())
+          || (!pendingHave.isEmpty() || !pendingDropped.isEmpty()) && since >= stretched(timing.flushInterval());
+    }
+    if (!due) {
+      return;
+    }
+    long before = term();
+    send(now);
+    boolean again;
+    synchronized (this) {
+      again = term != before && !needFull.isEmpty();
+    }
+    if (again) {
+      send(now); // a new leader with empty soft state: re-announce everything now
+    }
+  }
+
+  private long stretched(Duration d) {
+    return Math.max(d.toNanos(), leaderInterval.toNanos());
+  }
+
+  private void send(long now) throws TrackerException {
+    List<TrackerClient.Announcement> list = new ArrayList<>();
+    synchronized (this) {
+      for (Digest model : needFull) {
+        Holding h = holdings.get(model);
+        if (h != null) {
+          list.add(TrackerClient.Announcement.full(model, h.held(), h.chunkCount()));
+        }
+        pendingHave.remove(model); // the bitfield includes them
+        pendingDropped.remove(model);
+      }
+      needFull.clear();
+      Set<Digest> models = new LinkedHashSet<>(pendingHave.keySet());
+      models.addAll(pendingDropped.keySet());
+      for (Digest model : models) {
+        list.add(TrackerClient.Announcement.delta(model, pendingHave.getOrDefault(model, Set.of()),
+            pendingDropped.getOrDefault(model, Set.of())));
+      }
       pendingHave.clear();
       pendingDropped.clear();
     }
-    Set<Digest> models = new LinkedHashSet<>(have.keySet());
-    models.addAll(dropped.keySet());
-    for (Digest model : models) {
-      try {
-        observe(client.announceDelta(self.nodeId(), model, have.getOrDefault(model, Set.of()), dropped.getOrDefault(model, Set.of())));
-      } catch (TrackerException e) {
-        synchronized (this) {
-          needFull.add(model); // the deltas are lost: resend the whole bitfield
-        }
-        throw e;
+    try {
+      TrackerClient.ReportReply r = client.report(self.nodeId(), traffic.get(), list);
+      lastPingNanos = now;
+      leaderInterval = r.interval();
+      observe(r.term());
+    } catch (TrackerException e) {
+      synchronized (this) {
+        list.forEach(a -> needFull.add(a.model())); // the deltas are lost: resend the whole bitfields
       }
+      throw e;
     }
   }
 
@@ -216,12 +260,6 @@ public final class TrackerSession implements AutoCloseable {
     registered = true;
     needFull.addAll(holdings.keySet());
     lastHeartbeatNanos = 0;
-  }
-
-  private synchronized List<Digest> takeFull() {
-    List<Digest> l = new ArrayList<>(needFull);
-    needFull.clear();
-    return l;
   }
 
   private synchronized List<Digest> models() {

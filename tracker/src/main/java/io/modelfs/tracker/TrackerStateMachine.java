@@ -14,8 +14,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.ratis.io.MD5Hash;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
@@ -47,6 +49,9 @@ import org.slf4j.LoggerFactory;
  *       the leader's clock into the entry ({@link TrackerLogEntry}).
  *   <li>{@code applyTransaction} (every replica) applies the entry at the time it carries.
  *   <li>{@code query} (leader) answers reads and soft-state requests, tagged with the term.
+ *       Durable heartbeats arrive here too: checked, counted as contact, and queued in the
+ *       {@link HeartbeatBatcher}, which appends them as one HEARTBEATS entry per interval (only
+ *       this replica's private client id may append one) and answers each when it commits.
  *   <li>Snapshots are the registry's bytes in one file with its MD5, as Ratis ships them to a
  *       replica that joins late.
  * </ul>
@@ -64,6 +69,10 @@ final class TrackerStateMachine extends BaseStateMachine {
   private final TrackerListener listener;
   private volatile RaftServer.Division division;
   private final NodeAuthenticator authenticator;
+  /** Who appends the leader's heartbeat batches: only requests from this id may carry HEARTBEATS. */
+  private final ClientId batchClient = ClientId.randomId();
+  private final AtomicLong batchCalls = new AtomicLong();
+  private final HeartbeatBatcher heartbeats = new HeartbeatBatcher(this::appendBatch);
 
   TrackerStateMachine(TrackerConfig config, Clock clock) {
     this(config, clock, TrackerListener.NONE);
@@ -81,6 +90,8 @@ final class TrackerStateMachine extends BaseStateMachine {
       return t;
     });
     ticker.scheduleWithFixedDelay(this::tick, 100, 100, TimeUnit.MILLISECONDS);
+    ticker.scheduleWithFixedDelay(heartbeats::flush, HeartbeatBatcher.INTERVAL_MILLIS, HeartbeatBatcher.INTERVAL_MILLIS,
+        TimeUnit.MILLISECONDS);
   }
 
   TrackerCommands commands() {
@@ -129,6 +140,10 @@ final class TrackerStateMachine extends BaseStateMachine {
       TrackerRequest command = TrackerRequest.parseFrom(request.getMessage().getContent().toByteArray());
       if (!TrackerCommands.isDurable(command)) {
         throw TrackerException.invalid("%s is not a durable tracker command", command.getBodyCase());
+      }
+      if (command.getBodyCase() == TrackerRequest.BodyCase.HEARTBEATS && !batchClient.equals(request.getClientId())) {
+        throw TrackerException.invalid("heartbeat batches are appended by the leader itself, not by client %s",
+            request.getClientId());
       }
       try {
         authenticator.check(request.getMessage().getContent().toByteArray(), command, clock.millis());
@@ -225,6 +240,9 @@ final class TrackerStateMachine extends BaseStateMachine {
       record(kind, refused, started);
       return CompletableFuture.completedFuture(message(refused));
     }
+    if (r.getBodyCase() == TrackerRequest.BodyCase.HEARTBEAT) {
+      return heartbeat(r, info.getCurrentTerm(), started);
+    }
     return commands.read(r, info.getCurrentTerm()).thenApply(reply -> {
       record(kind, reply, started);
       if (reply.hasSwarmView()) {
@@ -232,6 +250,53 @@ final class TrackerStateMachine extends BaseStateMachine {
       }
       return message(reply);
     });
+  }
+
+  /**
+   * A durable heartbeat sent as a read-only request: checked now (a hostile one never waits),
+   * then queued for the leader's next HEARTBEATS entry; answered when that entry is committed.
+   */
+  private CompletableFuture<Message> heartbeat(TrackerRequest r, long term, long started) {
+    try {
+      commands.acceptHeartbeat(r.getHeartbeat(), term);
+    } catch (TrackerException e) {
+      TrackerReply refused = TrackerCommands.error(e);
+      record("HEARTBEAT", refused, started);
+      return CompletableFuture.completedFuture(message(refused));
+    }
+    return heartbeats.add(r.getHeartbeat()).thenApply(reply -> {
+      record("HEARTBEAT", reply, started);
+      return message(reply);
+    });
+  }
+
+  /** Appends a heartbeat batch through this replica; fails (NOT_LEADER) unless it leads. */
+  private CompletableFuture<TrackerReply> appendBatch(TrackerRequest batch) {
+    RaftServer server;
+    try {
+      server = getServer().get();
+      RaftClientRequest request = RaftClientRequest.newBuilder().setClientId(batchClient).setServerId(getId())
+          .setGroupId(getGroupId()).setCallId(batchCalls.incrementAndGet())
+          .setMessage(Message.valueOf(ByteString.copyFrom(batch.toByteArray())))
+          .setType(RaftClientRequest.writeRequestType()).setTimeoutMs(10_000).build();
+      return server.submitClientRequestAsync(request).thenApply(reply -> {
+        if (!reply.isSuccess()) {
+          return TrackerCommands.error(new TrackerException(TrackerException.Code.NOT_LEADER, "tracker " + config.id()
+              + " could not append a heartbeat batch: " + reply.getException()));
+        }
+        try {
+          return TrackerReply.parseFrom(reply.getMessage().getContent().toByteArray());
+        } catch (InvalidProtocolBufferException e) {
+          return TrackerCommands.error(TrackerException.invalid("heartbeat batch reply is malformed: %s", e.getMessage()));
+        }
+      });
+    } catch (IOException | InterruptedException | java.util.concurrent.ExecutionException e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      return CompletableFuture.completedFuture(TrackerCommands.error(new TrackerException(TrackerException.Code.NOT_LEADER,
+          "tracker " + config.id() + " could not append a heartbeat batch: " + e.getMessage())));
+    }
   }
 
   private void record(String kind, TrackerReply reply, long startedNanos) {
@@ -252,6 +317,7 @@ final class TrackerStateMachine extends BaseStateMachine {
   public void notifyLeaderChanged(RaftGroupMemberId groupMemberId, RaftPeerId newLeaderId) {
     if (!groupMemberId.getPeerId().equals(newLeaderId)) {
       commands.leadershipLost();
+      heartbeats.failAll("tracker " + config.id() + " is no longer the leader (now " + newLeaderId + ")");
     }
     log.info("tracker {}: leader is now {}", config.id(), newLeaderId);
   }
@@ -297,6 +363,7 @@ final class TrackerStateMachine extends BaseStateMachine {
   public void close() throws IOException {
     ticker.shutdownNow();
     commands.leadershipLost();
+    heartbeats.failAll("tracker " + config.id() + " is shutting down");
     super.close();
   }
 

@@ -36,6 +36,33 @@ class SwarmRegistryTest {
   }
 
   @Test
+  void keepsTheManifestSignatureThroughRepublishAndSnapshot() throws Exception {
+    byte[] sig = "c2lnbmF0dXJl\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    registry.publish(llama.ref(), llama.manifest(), llama.sources(), sig, 1_000);
+    assertArrayEquals(sig, registry.requireModel(llama.digest()).signature());
+    registry.publish(llama.ref(), llama.manifest(), llama.sources(), 1_001); // unsigned re-publish of sources
+    assertArrayEquals(sig, registry.requireModel(llama.digest()).signature(), "an unsigned re-publish keeps the signature");
+    SwarmRegistry restored = SwarmRegistry.restore(registry.snapshot(), Fixtures.limits());
+    assertArrayEquals(sig, restored.requireModel(llama.digest()).signature(), "the signature is part of the snapshot");
+    byte[] newer = "bmV3ZXI=\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    registry.publish(llama.ref(), llama.manifest(), llama.sources(), newer, 1_002);
+    assertArrayEquals(newer, registry.requireModel(llama.digest()).signature(), "a signed re-publish replaces it");
+    Fixtures.Model plain = Fixtures.model("plain", 3);
+    registry.publish(plain.ref(), plain.manifest(), plain.sources(), 1_003);
+    assertEquals(0, registry.requireModel(plain.digest()).signature().length);
+  }
+
+  @Test
+  void rejectsAnOversizedSignatureAndStoresNothing() {
+    byte[] huge = new byte[SwarmRegistry.MAX_SIGNATURE_BYTES + 1];
+    TrackerException e = assertThrows(TrackerException.class,
+        () -> registry.publish(llama.ref(), llama.manifest(), llama.sources(), huge, 1));
+    assertEquals(TrackerException.Code.INVALID, e.code());
+    assertTrue(e.getMessage().contains("signature of " + llama.ref()), e.getMessage());
+    assertEquals(0, registry.modelCount());
+  }
+
+  @Test
   void rejectsManifestWhoseBytesDoNotHashToTheRef() {
     Fixtures.Model other = Fixtures.model("other", 3);
     ModelRef lie = new ModelRef("llama", other.digest());

@@ -2,7 +2,9 @@ package io.modelfs.tracker;
 
 import com.google.protobuf.ByteString;
 import io.modelfs.core.proto.AnnounceProto;
+import io.modelfs.core.proto.HeartbeatBatchProto;
 import io.modelfs.core.proto.HeartbeatProto;
+import io.modelfs.core.proto.PingProto;
 import io.modelfs.core.proto.LeaseRequestProto;
 import io.modelfs.core.proto.ResolveProto;
 import io.modelfs.core.proto.TrackerLogEntry;
@@ -26,7 +28,8 @@ import java.util.stream.IntStream;
  */
 public final class TrackerBench {
   private static final int CHUNKS = 16_690; // a 140 GB model in 8 MiB chunks
-  private static final int BATCH = 100;     // chunk indices per announcement
+  private static final int CHUNKS_PER_SECOND = 120; // one node at 1 GB/s in 8 MiB chunks
+  private static final int REPORT = 600;            // its news over a 5 s report interval (1,000 nodes)
 
   public static void main(String[] args) throws Exception {
     int threads = Integer.getInteger("threads", 32);
@@ -34,10 +37,8 @@ public final class TrackerBench {
     Path dir = Files.createTempDirectory("tracker-bench");
     Fixtures.Model model = Fixtures.model("bench", CHUNKS);
     System.out.printf("3 replicas on loopback, %d client threads, %s per operation; model of %d chunks%n%n", threads, each, CHUNKS);
-    System.out.println("| operation | tracker ops/s | p50 ms | p99 ms | baseline ops/s (in-process, 1 thread) | ratio |");
-    System.out.println("|---|---:|---:|---:|---:|---:|");
     try (TrackerCluster cluster = new TrackerCluster(dir, 3, c -> c.withElectionTimeout(Duration.ofSeconds(1))).startAll()) {
-      cluster.awaitLeader(Duration.ofSeconds(60));
+      int leader = cluster.awaitLeader(Duration.ofSeconds(60));
       List<TrackerClient> clients = new ArrayList<>();
       for (int i = 0; i < 4; i++) {
         clients.add(cluster.client());
@@ -49,40 +50,99 @@ public final class TrackerBench {
         c0.register("node-" + i, "10.0.0.1:" + (7000 + i), "z", 1L << 40);
       }
       TrackerCommands base = baseline(model, threads);
+      long idle0 = cpuNanos();
+      Thread.sleep(3_000);
+      idleCpuMillisPerSecond = (cpuNanos() - idle0) / 1e6 / 3;
+      System.out.printf("JVM CPU while idle (3 replicas, no requests): %.0f ms/s, subtracted below%n%n", idleCpuMillisPerSecond);
+      System.out.println("| operation | tracker ops/s | p50 ms | p99 ms | JVM CPU ms/op above idle | baseline ops/s (in-process, 1 thread) | ratio | notes |");
+      System.out.println("|---|---:|---:|---:|---:|---:|---:|---|");
+      ByteString digest = ByteString.copyFrom(model.digest().toBytes());
 
-      row("durable write (heartbeat)", run(threads, each, (t, i) -> clients.get(t % 4).heartbeat("node-" + t, List.of(model.digest()))),
-          baseRun(each, i -> base.apply(entry(i, TrackerRequest.newBuilder().setHeartbeat(HeartbeatProto.newBuilder()
-              .setNodeId("node-" + (i % threads)).addModels(ByteString.copyFrom(model.digest().toBytes()))).build()))));
-      row("availability delta (" + BATCH + " chunks)", run(threads, each, (t, i) -> {
-            List<Integer> batch = batch(t, i);
-            if (i % 2 == 0) {
-              clients.get(t % 4).announceDelta("node-" + t, model.digest(), batch, List.of());
-            } else {
-              clients.get(t % 4).announceDelta("node-" + t, model.digest(), List.of(), batch);
-            }
-          }),
-          baseRun(each, i -> base.read(announce(model, "node-" + (i % threads), batch((int) (i % threads), i), i % 2 == 0), 1)));
-      row("lease request (4 chunks, released next time)", run(threads, each, (t, i) -> {
-            List<Integer> want = lease(t, i);
-            List<Integer> release = i == 0 ? List.of() : lease(t, i - 1);
-            clients.get(t % 4).lease("node-" + t, model.digest(), want, release);
-          }),
-          baseRun(each, i -> base.read(TrackerRequest.newBuilder().setLease(LeaseRequestProto.newBuilder()
-              .setNodeId("node-" + (i % threads)).setModel(ByteString.copyFrom(model.digest().toBytes()))
-              .addAllChunks(lease((int) (i % threads), i / threads))
-              .addAllReleased(i < threads ? List.of() : lease((int) (i % threads), i / threads - 1))).build(), 1)));
-      row("lookup (resolve name:tag)", run(threads, each, (t, i) -> clients.get(t % 4).resolve("bench", "latest")),
-          baseRun(each, i -> base.read(TrackerRequest.newBuilder().setResolve(ResolveProto.newBuilder().setName("bench")).build(), 1)));
-      row("manifest fetch (" + model.manifest().length / 1024 + " KiB)", run(threads, each, (t, i) -> clients.get(t % 4).manifest(model.digest())),
-          baseRun(each, i -> base.read(TrackerRequest.newBuilder().setGetManifest(io.modelfs.core.proto.GetManifestProto.newBuilder()
-              .setDigest(ByteString.copyFrom(model.digest().toBytes()))).build(), 1)));
+      if (want("write")) {
+        row("durable write, one log entry each (tag)", run(threads, each, (t, i) -> clients.get(t % 4).tag("bench", "t" + t, model.ref())),
+            baseRun(each, i -> base.apply(entry(i, TrackerRequest.newBuilder().setTag(io.modelfs.core.proto.TagProto.newBuilder()
+                .setName("bench").setTag("t" + (i % threads)).setRef(model.ref().toString())).build()))), "");
+      }
+      if (want("heartbeat")) {
+        long entriesBefore = cluster.server(leader).commands().appliedCount();
+        // A heartbeat waits for its batch (up to 200 ms plus a commit): many concurrent senders, as a fleet has.
+        int senders = Integer.getInteger("heartbeatSenders", 8 * threads);
+        // One Ratis client per sender, as each node has its own (senders sharing a few clients
+        // measured 2x slower: they seem to queue behind each other's batch).
+        List<TrackerClient> hbClients = new ArrayList<>();
+        for (int i = 0; i < senders; i++) {
+          hbClients.add(cluster.client());
+        }
+        Result hb = run(senders, each, (t, i) -> hbClients.get(t).heartbeat("node-" + (t % threads), List.of(model.digest())));
+        hbClients.forEach(TrackerClient::close);
+        long entries = cluster.server(leader).commands().appliedCount() - entriesBefore;
+        row("durable heartbeat (coalesced by the leader)", hb,
+            baseRun(each, i -> base.apply(entry(i, TrackerRequest.newBuilder().setHeartbeats(HeartbeatBatchProto.newBuilder()
+                .addHeartbeats(HeartbeatProto.newBuilder().setNodeId("node-" + (i % threads)).addModels(digest))).build()))),
+            String.format("%d senders for %d nodes; %,.0f log entries/s", senders, threads, entries / (each.toNanos() / 1e9)));
+      }
+      if (want("report")) {
+        row("report: ping + " + REPORT + " HAVE/DROPPED", run(threads, each, (t, i) -> {
+              List<Integer> chunks = chunks(t, i, REPORT);
+              TrackerClient.Announcement a = i % 2 == 0 ? TrackerClient.Announcement.delta(model.digest(), chunks, List.of())
+                  : TrackerClient.Announcement.delta(model.digest(), List.of(), chunks);
+              clients.get(t % 4).report("node-" + t, null, List.of(a));
+            }),
+            baseRun(each, i -> base.read(TrackerRequest.newBuilder().setPing(PingProto.newBuilder().setNodeId("node-" + (i % threads))
+                .addAnnounces(announce(model, chunks((int) (i % threads), i, REPORT), i % 2 == 0))).build(), 1)),
+            "one node's news of " + REPORT / CHUNKS_PER_SECOND + " s at 1 GB/s");
+      }
+      if (want("announce")) {
+        row("announce: " + CHUNKS_PER_SECOND + " HAVE/DROPPED (per model)", run(threads, each, (t, i) -> {
+              List<Integer> chunks = chunks(t, i, CHUNKS_PER_SECOND);
+              if (i % 2 == 0) {
+                clients.get(t % 4).announceDelta("node-" + t, model.digest(), chunks, List.of());
+              } else {
+                clients.get(t % 4).announceDelta("node-" + t, model.digest(), List.of(), chunks);
+              }
+            }),
+            baseRun(each, i -> base.read(TrackerRequest.newBuilder().setAnnounce(
+                announce(model, chunks((int) (i % threads), i, CHUNKS_PER_SECOND), i % 2 == 0).setNodeId("node-" + (i % threads))).build(), 1)),
+            "the old path: one message per model, plus a ping");
+      }
+      if (want("lease")) {
+        long grantsBefore = cluster.server(leader).commands().counters().leaseGrants();
+        Result leases = run(threads, each, (t, i) -> {
+          List<Integer> want = lease(t, i);
+          List<Integer> release = i == 0 ? List.of() : lease(t, i - 1);
+          clients.get(t % 4).lease("node-" + t, model.digest(), want, release);
+        });
+        long grants = cluster.server(leader).commands().counters().leaseGrants() - grantsBefore;
+        row("lease request (4 chunks, released next time)", leases,
+            baseRun(each, i -> base.read(TrackerRequest.newBuilder().setLease(LeaseRequestProto.newBuilder()
+                .setNodeId("node-" + (i % threads)).setModel(digest)
+                .addAllChunks(lease((int) (i % threads), i / threads))
+                .addAllReleased(i < threads ? List.of() : lease((int) (i % threads), i / threads - 1))).build(), 1)),
+            String.format("%,.0f lease grants/s (swarm cap 64 at once)", grants / (each.toNanos() / 1e9)));
+      }
+      if (want("lookup")) {
+        row("lookup (resolve name:tag)", run(threads, each, (t, i) -> clients.get(t % 4).resolve("bench", "latest")),
+            baseRun(each, i -> base.read(TrackerRequest.newBuilder().setResolve(ResolveProto.newBuilder().setName("bench")).build(), 1)), "");
+      }
+      if (want("manifest")) {
+        row("manifest fetch (" + model.manifest().length / 1024 + " KiB)", run(threads, each, (t, i) -> clients.get(t % 4).manifest(model.digest())),
+            baseRun(each, i -> base.read(TrackerRequest.newBuilder().setGetManifest(io.modelfs.core.proto.GetManifestProto.newBuilder()
+                .setDigest(digest)).build(), 1)), "");
+      }
       clients.forEach(TrackerClient::close);
     }
   }
 
-  private static List<Integer> batch(int thread, long i) {
-    int start = (int) ((thread * 997L + (i / 2) * BATCH) % (CHUNKS - BATCH));
-    return IntStream.range(start, start + BATCH).boxed().toList();
+  /** {@code n} chunks for thread {@code thread}'s {@code i}th announcement: HAVE on even i, DROPPED of the same on odd. */
+  /** True if the operation is in {@code -Dops=a,b,...} (all when unset). */
+  private static boolean want(String op) {
+    String ops = System.getProperty("ops", "");
+    return ops.isEmpty() || java.util.Arrays.asList(ops.split(",")).contains(op);
+  }
+
+  private static List<Integer> chunks(int thread, long i, int n) {
+    int start = (int) ((thread * 997L + (i / 2) * n) % (CHUNKS - n));
+    return IntStream.range(start, start + n).boxed().toList();
   }
 
   private static List<Integer> lease(int thread, long i) {
@@ -90,14 +150,14 @@ public final class TrackerBench {
     return IntStream.range(start, start + 4).boxed().toList();
   }
 
-  private static TrackerRequest announce(Fixtures.Model model, String node, List<Integer> chunks, boolean have) {
-    AnnounceProto.Builder b = AnnounceProto.newBuilder().setNodeId(node).setModel(ByteString.copyFrom(model.digest().toBytes()));
+  private static AnnounceProto.Builder announce(Fixtures.Model model, List<Integer> chunks, boolean have) {
+    AnnounceProto.Builder b = AnnounceProto.newBuilder().setModel(ByteString.copyFrom(model.digest().toBytes()));
     if (have) {
       b.addAllHave(chunks);
     } else {
       b.addAllDropped(chunks);
     }
-    return TrackerRequest.newBuilder().setAnnounce(b).build();
+    return b;
   }
 
   private static TrackerLogEntry entry(long time, TrackerRequest r) {
@@ -122,9 +182,18 @@ public final class TrackerBench {
     void run(long i) throws Exception;
   }
 
-  record Result(double opsPerSecond, double p50Millis, double p99Millis) {}
+  private static double idleCpuMillisPerSecond;
+
+  /** Throughput, latency, and the CPU the whole JVM (clients and 3 replicas) spent per operation above idle. */
+  record Result(double opsPerSecond, double p50Millis, double p99Millis, double cpuMillisPerOp) {}
+
+  private static long cpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
+  }
 
   private static Result run(int threads, Duration d, Op op) throws InterruptedException {
+    long cpu0 = cpuNanos();
     long end = System.nanoTime() + d.toNanos();
     AtomicLong count = new AtomicLong();
     List<long[]> lat = new ArrayList<>();
@@ -132,7 +201,7 @@ public final class TrackerBench {
     AtomicLong errors = new AtomicLong();
     for (int t = 0; t < threads; t++) {
       int id = t;
-      long[] samples = new long[1 << 20];
+      long[] samples = new long[(1 << 23) / threads]; // 64 MiB of samples in all
       lat.add(samples);
       Thread th = new Thread(() -> {
         long i = 0;
@@ -174,7 +243,9 @@ public final class TrackerBench {
     if (errors.get() > 0) {
       System.err.println(errors.get() + " operations failed");
     }
-    return new Result(count.get() / (d.toNanos() / 1e9), all[all.length / 2] / 1e6, all[(int) (all.length * 0.99)] / 1e6);
+    double cpuMillis = Math.max(0, (cpuNanos() - cpu0) / 1e6 - idleCpuMillisPerSecond * d.toNanos() / 1e9);
+    return new Result(count.get() / (d.toNanos() / 1e9), all[all.length / 2] / 1e6, all[(int) (all.length * 0.99)] / 1e6,
+        cpuMillis / Math.max(1, count.get()));
   }
 
   private static double baseRun(Duration d, BaseOp op) throws Exception {
@@ -187,8 +258,8 @@ public final class TrackerBench {
     return i / ((System.nanoTime() - t0) / 1e9);
   }
 
-  private static void row(String name, Result r, double base) {
-    System.out.printf("| %s | %,.0f | %.1f | %.1f | %,.0f | %.3f |%n", name, r.opsPerSecond(), r.p50Millis(), r.p99Millis(), base,
-        r.opsPerSecond() / base);
+  private static void row(String name, Result r, double base, String notes) {
+    System.out.printf("| %s | %,.0f | %.1f | %.1f | %.2f | %,.0f | %.3f | %s |%n", name, r.opsPerSecond(), r.p50Millis(), r.p99Millis(),
+        r.cpuMillisPerOp(), base, r.opsPerSecond() / base, notes);
   }
 }

@@ -44,7 +44,8 @@ class TrackerGroupIT {
     cluster.awaitLeader(Duration.ofSeconds(30));
     TrackerClient client = closing(cluster.client());
     Fixtures.Model model = Fixtures.model("llama", 64);
-    client.publish(model.ref(), model.manifest(), model.sources());
+    byte[] signature = "c2lnbmVk\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    client.publish(model.ref(), model.manifest(), model.sources(), signature);
     client.tag("llama", "latest", model.ref());
 
     List<TrackerSession> sessions = new ArrayList<>();
@@ -73,6 +74,8 @@ class TrackerGroupIT {
 
     assertEquals(Optional.of(model.ref()), client.resolve("llama", "latest"), "an acknowledged name survives");
     assertArrayEquals(model.manifest(), client.manifest(model.digest()).orElseThrow().manifest());
+    assertArrayEquals(signature, client.manifest(model.digest()).orElseThrow().signature(),
+        "the manifest's signature is replicated with it and served by the new leader");
     TrackerClient.Leases again = client.lease("node-1", model.digest(), List.of(61, 63), List.of());
     assertNotEquals(oldTerm, again.term());
     assertEquals(List.of(61, 63), again.granted(), "the old leader's leases died with its term; the holder asks again");
@@ -232,8 +235,61 @@ class TrackerGroupIT {
       });
       var readReply = raw.io().sendReadOnly(junk);
       assertTrue(io.modelfs.core.proto.TrackerReply.parseFrom(readReply.getMessage().getContent().toByteArray()).hasError());
+      // A forged heartbeat batch (keeping another node alive) is the leader's alone to append.
+      var forged = org.apache.ratis.protocol.Message.valueOf(org.apache.ratis.thirdparty.com.google.protobuf.ByteString.copyFrom(
+          io.modelfs.core.proto.TrackerRequest.newBuilder().setHeartbeats(io.modelfs.core.proto.HeartbeatBatchProto.newBuilder()
+              .addHeartbeats(io.modelfs.core.proto.HeartbeatProto.newBuilder().setNodeId("n1"))).build().toByteArray()));
+      var refused = assertThrows(java.io.IOException.class, () -> {
+        var reply = raw.io().send(forged);
+        if (!reply.isSuccess()) {
+          throw reply.getException();
+        }
+      });
+      assertTrue(String.valueOf(refused.getMessage()).contains("appended by the leader"), "forged batch: " + refused);
     }
-    assertEquals(before, cluster.server(leader).commands().appliedCount(), "malformed bytes did not reach the log");
+    assertEquals(before, cluster.server(leader).commands().appliedCount(), "malformed bytes and forged batches did not reach the log");
+  }
+
+  @Test
+  void heartbeatsOfManyNodesShareLogEntriesAndReachEveryReplica() throws Exception {
+    TrackerCluster cluster = closing(new TrackerCluster(dir, 3, c -> c).startAll());
+    int leader = cluster.awaitLeader(Duration.ofSeconds(30));
+    TrackerClient client = closing(cluster.client());
+    int nodes = 40;
+    for (int i = 0; i < nodes; i++) {
+      client.register("hb-" + i, "127.0.0.1:" + (7000 + i), "", 0);
+    }
+    long before = cluster.server(leader).commands().appliedCount();
+    long t0 = System.currentTimeMillis();
+    List<Thread> threads = new ArrayList<>();
+    List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+    for (int i = 0; i < nodes; i++) {
+      String id = "hb-" + i;
+      Thread t = new Thread(() -> {
+        try {
+          client.heartbeat(id, List.of());
+        } catch (TrackerException e) {
+          failures.add(e);
+        }
+      });
+      threads.add(t);
+      t.start();
+    }
+    for (Thread t : threads) {
+      t.join(20_000);
+    }
+    assertEquals(List.of(), failures);
+    long entries = cluster.server(leader).commands().appliedCount() - before;
+    assertTrue(entries >= 1 && entries < nodes / 2, nodes + " acknowledged heartbeats took " + entries + " log entries");
+    for (int r = 0; r < 3; r++) {
+      int replica = r;
+      TrackerCluster.waitUntil(Duration.ofSeconds(10), () -> cluster.server(replica).lastAppliedIndex()
+          >= cluster.server(leader).lastAppliedIndex(), "replica " + replica + " to apply the batches");
+      for (int i = 0; i < nodes; i++) {
+        long beat = cluster.server(replica).commands().registry().node("hb-" + i).orElseThrow().lastHeartbeatMillis();
+        assertTrue(beat >= t0, "replica " + replica + " has hb-" + i + "'s heartbeat at " + beat + " (sent after " + t0 + ")");
+      }
+    }
   }
 
   @Test

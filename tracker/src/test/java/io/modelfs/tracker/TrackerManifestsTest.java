@@ -39,11 +39,11 @@ class TrackerManifestsTest {
 
     @Override public void register(String n, String a, String z, long c) {}
     @Override public void heartbeat(String n, Collection<Digest> m) {}
-    @Override public void publish(ModelRef r, byte[] m, byte[] s) {}
+    @Override public void publish(ModelRef r, byte[] m, byte[] s, byte[] sig) {}
     @Override public void tag(String n, String t, ModelRef r) {}
     @Override public List<Node> neighbours(String n, Optional<Digest> m, int l) { return List.of(); }
     @Override public io.modelfs.core.proto.SwarmViewProto swarm(boolean b) { return io.modelfs.core.proto.SwarmViewProto.getDefaultInstance(); }
-    @Override public long ping(String n) { return 1; }
+    @Override public long ping(String n, io.modelfs.core.proto.Traffic t) { return 1; }
     @Override public long announceAll(String n, Digest m, BitSet h, int c) { return 1; }
     @Override public long announceDelta(String n, Digest m, Collection<Integer> h, Collection<Integer> d) { return 1; }
     @Override public Leases lease(String n, Digest m, Collection<Integer> c, Collection<Integer> r) { return null; }
@@ -58,6 +58,15 @@ class TrackerManifestsTest {
     assertArrayEquals(model.manifest(), f.manifestBytes());
     assertEquals(5, f.manifest().totalChunks());
     assertEquals("file:///data/llama/", f.sources().bindings().get(0).uri());
+  }
+
+  @Test
+  void passesTheSignatureOnAndNullWhenUnsigned() throws Exception {
+    byte[] sig = {'s', 'i', 'g'};
+    assertArrayEquals(sig, new TrackerManifests(new Canned(new TrackerClient.Published(model.ref(), model.manifest(),
+        model.sources(), sig))).find(model.ref()).orElseThrow().signature());
+    assertEquals(null, new TrackerManifests(new Canned(new TrackerClient.Published(model.ref(), model.manifest(),
+        model.sources()))).find(model.ref()).orElseThrow().signature());
   }
 
   @Test

@@ -52,8 +52,8 @@ final class ImportCommand implements Callable<Integer> {
   Path config;
 
   @Option(names = "--sign-key", paramLabel = "PEM",
-      description = "Sign the manifest with this Ed25519 private key ('modelfs keygen'): writes <hex>.sig beside it, which"
-          + " agents started with --manifest-public-key require.")
+      description = "Sign the manifest with this Ed25519 private key ('modelfs keygen'): writes <hex>.sig beside it (and"
+          + " publishes it with the manifest to --tracker), which agents started with --manifest-public-key require.")
   Path signKey;
 
   @Mixin
@@ -91,11 +91,15 @@ final class ImportCommand implements Callable<Integer> {
         }
         progress.close();
         if (trackerPeers != null) {
+          // the .sig travels with the manifest: one written now, else one already beside it (signed earlier)
+          byte[] signature = signer != null ? ManifestSignature.sign(signer, ref.digest())
+              : new ManifestStore(out).signature(ref).orElse(null);
           try (TrackerClient client = TrackerClients.connect(trackerPeers, TrackerClientConfig.defaults().withTls(tls.files()))) {
-            client.publish(ref, result.manifestBytes(), ManifestCodec.encodeSources(result.sources()));
+            client.publish(ref, result.manifestBytes(), ManifestCodec.encodeSources(result.sources()), signature);
             client.tag(name, tag, ref);
           }
-          System.err.printf("published %s as %s:%s on tracker %s%n", ref, name, tag, trackerPeers);
+          System.err.printf("published %s%s as %s:%s on tracker %s%n", ref, signature == null ? "" : " (signed)", name, tag,
+              trackerPeers);
         }
         double secs = (System.nanoTime() - start) / 1e9;
         if (signer != null) {

@@ -3,6 +3,7 @@ package io.modelfs.agent.cli;
 import io.modelfs.agent.AgentConfig;
 import io.modelfs.agent.control.ControlClient;
 import io.modelfs.agent.http.HttpApi;
+import io.modelfs.agent.http.SwarmJson;
 import io.modelfs.core.ByteSize;
 import io.modelfs.core.proto.AgentStatus;
 import io.modelfs.core.proto.ControlRequest;
@@ -62,16 +63,28 @@ final class StatusCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** The swarm as the tracker sees it: one row per node (this one first), one column per model's completion. */
+  /**
+   * The swarm as the tracker sees it: its traffic (every node's, as /api/swarm totals it), then
+   * one row per node (this one first) with its delivery rate and one column per model's completion.
+   */
   private static void swarm(AgentStatus s) {
     System.out.println("tracker:   " + s.getTracker());
-    System.out.printf("%-20s %-10s %-22s %-10s %8s %6s  %s%n", "node", "status", "address", "zone", "seen", "leases",
-        "models (chunks held)");
-    System.out.printf("%-20s %-10s %-22s %-10s %8s %6s  %s%n", s.getNode() + " *", state(s.getReadiness()), "",
-        "", "now", "", models(s));
-    for (AgentStatus n : s.getSwarmList()) {
-      System.out.printf("%-20s %-10s %-22s %-10s %8s %6d  %s%n", n.getNode(), state(n.getReadiness()),
-          n.getPeerAddress(), n.getZone(), n.getLastSeenMillis() / 1000 + " s", n.getLeasesHeld(), models(n));
+    java.util.List<AgentStatus> all = new java.util.ArrayList<>(s.getSwarmList());
+    all.add(0, s);
+    Traffic t = SwarmJson.total(all);
+    System.out.printf("swarm:     %d nodes; local %s/s, peers %s/s, origin %s/s, uploads %s/s; origin bytes saved %s"
+            + " (origin egress %s of %s delivered)%n", all.size(),
+        ByteSize.format((long) t.getLocalBytesPerSecond()), ByteSize.format((long) t.getPeerBytesPerSecond()),
+        ByteSize.format((long) t.getOriginBytesPerSecond()), ByteSize.format((long) t.getUploadedBytesPerSecond()),
+        ByteSize.format(SwarmJson.saved(t)), ByteSize.format(t.getOriginBytes()), ByteSize.format(SwarmJson.delivered(t)));
+    System.out.printf("%-20s %-10s %-22s %-10s %8s %6s %12s  %s%n", "node", "status", "address", "zone", "seen", "leases",
+        "delivered/s", "models (chunks held)");
+    for (AgentStatus n : all) {
+      boolean self = n == s;
+      System.out.printf("%-20s %-10s %-22s %-10s %8s %6s %12s  %s%n", n.getNode() + (self ? " *" : ""),
+          state(n.getReadiness()), n.getPeerAddress(), n.getZone(), self ? "now" : n.getLastSeenMillis() / 1000 + " s",
+          self ? "" : Integer.toString(n.getLeasesHeld()), ByteSize.format((long) (n.getTraffic().getLocalBytesPerSecond()
+              + n.getTraffic().getPeerBytesPerSecond() + n.getTraffic().getOriginBytesPerSecond())), models(n));
     }
   }
 

@@ -9,6 +9,7 @@ import io.modelfs.core.proto.ModelCompletion;
 import io.modelfs.core.proto.ModelViewProto;
 import io.modelfs.core.proto.NodeViewProto;
 import io.modelfs.core.proto.SwarmViewProto;
+import io.modelfs.core.proto.Traffic;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,13 +22,16 @@ import java.util.List;
  *  "nodes": [AgentStatus, ...]}
  * {"tracker": {"replicas": "t1=h:p,...", "reachable": true, "error": "", "leader": "t1", "term": "3",
  *              "activeLeases": 2, "viewAgeMillis": 400, "models": [ModelViewProto, ...]},
- *  "nodes": [AgentStatus, ...]}           // this agent in full, then every other node the tracker knows
+ *  "nodes": [AgentStatus, ...],          // this agent in full, then every other node the tracker knows
+ *  "totals": {"nodes": 3, "traffic": Traffic, "deliveredBytes": "...", "originBytesSaved": "..."}}
  * </pre>
  *
  * Nodes seen only through the tracker carry what the leader knows: completion in chunks (with
- * the chunk bitfield), peer address, zone, time since last heard of, leases held; their byte
- * counts and traffic are this node's alone to know, so they are zero. 64-bit numbers are strings
- * (proto3 JSON). Stateless.
+ * the chunk bitfield), peer address, zone, time since last heard of, leases held, and the traffic
+ * counters the node reported with its pings (rates derived by the leader); their store bytes are
+ * this node's alone to know, so they are zero. {@code totals} sums the listed nodes' traffic
+ * (counters and rates, by source): bytes delivered to readers and pulls, and the origin bytes
+ * the swarm saved = delivered − origin. 64-bit numbers are strings (proto3 JSON). Stateless.
  */
 public final class SwarmJson {
   /** A node the tracker has not heard from for this long is shown "not ready". */
@@ -67,7 +71,38 @@ public final class SwarmJson {
     for (int i = 0; i < nodes.size(); i++) {
       b.append(i == 0 ? "" : ",\n").append(json(nodes.get(i)));
     }
-    return b.append("]\n}").toString();
+    Traffic t = total(nodes);
+    return b.append("],\n  \"totals\": {\"nodes\": ").append(nodes.size())
+        .append(", \"traffic\": ").append(json(t).replace("\n", " "))
+        .append(", \"deliveredBytes\": \"").append(delivered(t)).append('"')
+        .append(", \"originBytesSaved\": \"").append(saved(t)).append("\"}\n}").toString();
+  }
+
+  /** The sum of the nodes' traffic, counters and rates. */
+  public static Traffic total(List<AgentStatus> nodes) {
+    Traffic.Builder b = Traffic.newBuilder();
+    for (AgentStatus n : nodes) {
+      Traffic t = n.getTraffic();
+      b.setLocalBytes(b.getLocalBytes() + t.getLocalBytes()).setPeerBytes(b.getPeerBytes() + t.getPeerBytes())
+          .setOriginBytes(b.getOriginBytes() + t.getOriginBytes())
+          .setUploadedBytes(b.getUploadedBytes() + t.getUploadedBytes())
+          .setUploadedChunks(b.getUploadedChunks() + t.getUploadedChunks())
+          .setLocalBytesPerSecond(b.getLocalBytesPerSecond() + t.getLocalBytesPerSecond())
+          .setPeerBytesPerSecond(b.getPeerBytesPerSecond() + t.getPeerBytesPerSecond())
+          .setOriginBytesPerSecond(b.getOriginBytesPerSecond() + t.getOriginBytesPerSecond())
+          .setUploadedBytesPerSecond(b.getUploadedBytesPerSecond() + t.getUploadedBytesPerSecond());
+    }
+    return b.build();
+  }
+
+  /** Bytes delivered to readers and pulls, from any source. */
+  public static long delivered(Traffic t) {
+    return t.getLocalBytes() + t.getPeerBytes() + t.getOriginBytes();
+  }
+
+  /** Origin bytes saved: delivered without the origin (from the local store or peers). */
+  public static long saved(Traffic t) {
+    return t.getLocalBytes() + t.getPeerBytes();
   }
 
   /** Every node of {@code view} but {@code self}, in the shape of a node's own status. */
@@ -100,6 +135,7 @@ public final class SwarmJson {
         .setLastSeenMillis(silent)
         .setLeasesHeld(n.getLeasesHeld())
         .setBudgetBytes(n.getCapacityBytes())
+        .setTraffic(n.getTraffic())
         .setReadiness(silent <= SILENT_MILLIS ? "ready (seen by the tracker " + silent / 1000 + " s ago)"
             : "not ready: the tracker has not heard from it for " + silent / 1000 + " s");
     for (HoldingProto h : n.getHoldingsList()) {

@@ -34,7 +34,8 @@ import java.util.function.ToDoubleFunction;
  * {@code modelfs_fetch_verification_failures_total{source}}, {@code modelfs_store_*}, {@code
  * modelfs_control_requests_total{command,outcome}}, {@code modelfs_pulls_active}, {@code
  * modelfs_fuse_operations_seconds{op}}, {@code modelfs_fuse_errors_total{op,errno}}, {@code
- * modelfs_peers_connected} (registered by the agent when it runs a swarm), plus the JVM's.
+ * modelfs_peers_connected} (registered by the agent when it runs a swarm), the origin leases' (see
+ * {@link MeteredLeases}; {@code modelfs_leases_held} registered by the agent), plus the JVM's.
  * Thread-safe.
  */
 public final class AgentMetrics implements FetchMetrics, AutoCloseable {
@@ -59,6 +60,7 @@ public final class AgentMetrics implements FetchMetrics, AutoCloseable {
   private final TrafficRates rates = new TrafficRates(RATE_WINDOW_MILLIS, TRAFFIC.length + 1);
   private final ControlMetrics control;
   private final FuseMetrics fuse;
+  private final MeteredLeases leases;
   private final ScheduledExecutorService sampler;
   private volatile StatsCache<StoreStats> storeStats;
 
@@ -81,6 +83,7 @@ public final class AgentMetrics implements FetchMetrics, AutoCloseable {
         .description("Chunk (or range) uploads to peers completed").register(registry);
     control = new ControlMetrics(registry);
     fuse = new FuseMetrics(registry);
+    leases = new MeteredLeases(registry);
     new JvmMemoryMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
@@ -167,6 +170,11 @@ public final class AgentMetrics implements FetchMetrics, AutoCloseable {
 
   private <T> void counter(String name, String help, T obj, ToDoubleFunction<T> value) {
     FunctionCounter.builder(name, obj, value).description(help).register(registry);
+  }
+
+  /** Records origin lease requests, waits and unleased fallbacks: pass to the fetch driver. */
+  public LeaseMetrics leases() {
+    return leases;
   }
 
   /** Records the mount's callbacks: pass to {@code FuseMount.mount}. */
