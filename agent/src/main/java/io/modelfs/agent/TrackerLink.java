@@ -40,7 +40,8 @@ final class TrackerLink implements AutoCloseable {
   static TrackerLink start(TrackerClient client, TrackerSession.Identity self, Supplier<Collection<Digest>> served) {
     AtomicReference<Supplier<Traffic>> traffic = new AtomicReference<>(() -> null);
     TrackerSession session = TrackerSession.start(client, self, TrackerSession.Timing.defaults(), () -> traffic.get().get());
-    return new TrackerLink(client, session, new TrackerNeighbours(client, self.nodeId(), served, NEIGHBOURS_EVERY),
+    return new TrackerLink(client, session, new TrackerNeighbours(client, self.nodeId(), served, NEIGHBOURS_EVERY,
+        session::leaderInterval),
         traffic);
   }
 

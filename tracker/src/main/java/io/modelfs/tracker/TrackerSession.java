@@ -140,6 +140,15 @@ public final class TrackerSession implements AutoCloseable {
     return self.nodeId();
   }
 
+  /**
+   * How often the leader last asked nodes to report (it grows with the fleet); zero until a
+   * leader said so, or when the session's own pace applies. Other periodic callers to the
+   * tracker (the agent's neighbour refresh) follow it too.
+   */
+  public Duration leaderInterval() {
+    return leaderInterval;
+  }
+
   private void step() {
     try {
       if (!isRegistered()) {

@@ -41,4 +41,26 @@ class NeighbourPolicyTest {
     assertTrue(worst <= 10, "the most popular first choice is picked by " + worst + " of 500 nodes");
     assertTrue(firstChoice.size() > 250, "first choices spread over " + firstChoice.size() + " nodes");
   }
+
+  @Test
+  void choosesTheSameNodesInTheSameOrderAsSortingTheWholeFleet() {
+    List<NodeRecord> nodes = fleet(1_000, 4);
+    java.util.Random random = new java.util.Random(7);
+    for (int round = 0; round < 50; round++) {
+      NodeRecord self = nodes.get(random.nextInt(nodes.size()));
+      Set<String> members = new java.util.HashSet<>();
+      for (int i = random.nextInt(120); i > 0; i--) {
+        members.add("node-" + random.nextInt(nodes.size()));
+      }
+      int limit = 1 + random.nextInt(60);
+      List<String> expected = nodes.stream().filter(c -> !c.id().equals(self.id()))
+          .sorted(java.util.Comparator.<NodeRecord, Boolean>comparing(c -> !members.contains(c.id()))
+              .thenComparing(c -> !c.zone().equals(self.zone()))
+              .thenComparingLong(c -> NeighbourPolicy.mix(self.id(), c.id()))
+              .thenComparing(NodeRecord::id))
+          .limit(Math.min(limit, NeighbourPolicy.MAX)).map(NodeRecord::id).toList();
+      List<String> chosen = NeighbourPolicy.choose(self, nodes, members, limit).stream().map(NodeRecord::id).toList();
+      assertEquals(expected, chosen, "round " + round + ": " + self.id() + ", limit " + limit);
+    }
+  }
 }

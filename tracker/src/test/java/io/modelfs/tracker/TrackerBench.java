@@ -6,6 +6,7 @@ import io.modelfs.core.proto.HeartbeatBatchProto;
 import io.modelfs.core.proto.HeartbeatProto;
 import io.modelfs.core.proto.PingProto;
 import io.modelfs.core.proto.LeaseRequestProto;
+import io.modelfs.core.proto.NeighboursRequestProto;
 import io.modelfs.core.proto.ResolveProto;
 import io.modelfs.core.proto.TrackerLogEntry;
 import io.modelfs.core.proto.TrackerRequest;
@@ -17,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.IntStream;
 
@@ -29,6 +31,7 @@ import java.util.stream.IntStream;
 public final class TrackerBench {
   private static final int CHUNKS = 16_690; // a 140 GB model in 8 MiB chunks
   private static final int CHUNKS_PER_SECOND = 120; // one node at 1 GB/s in 8 MiB chunks
+  private static final int FLEET = 1_000;          // nodes registered for the neighbour-list row
   private static final int REPORT = 600;            // its news over a 5 s report interval (1,000 nodes)
 
   public static void main(String[] args) throws Exception {
@@ -123,6 +126,26 @@ public final class TrackerBench {
       if (want("lookup")) {
         row("lookup (resolve name:tag)", run(threads, each, (t, i) -> clients.get(t % 4).resolve("bench", "latest")),
             baseRun(each, i -> base.read(TrackerRequest.newBuilder().setResolve(ResolveProto.newBuilder().setName("bench")).build(), 1)), "");
+      }
+      if (want("neighbours")) {
+        // A fleet of FLEET nodes in 4 zones, half of them holding the model (as mid-pull), so the
+        // leader picks 50 of 1,000 the way it would at the scale.
+        for (int i = 0; i < FLEET; i++) {
+          String id = "fleet-" + i;
+          c0.register(id, "10.1." + (i / 250) + "." + (i % 250) + ":7000", "z" + (i % 4), 1L << 40);
+          base.apply(entry(0, TrackerCommandsTest.register(id)));
+          if (i % 2 == 0) {
+            TrackerClient.Announcement a = TrackerClient.Announcement.delta(model.digest(), chunks(i, 0, CHUNKS_PER_SECOND), List.of());
+            clients.get(i % 4).report(id, null, List.of(a));
+            base.read(TrackerRequest.newBuilder().setPing(PingProto.newBuilder().setNodeId(id)
+                .addAnnounces(announce(model, chunks(i, 0, CHUNKS_PER_SECOND), true))).build(), 1);
+          }
+        }
+        row("neighbour list (50 of " + FLEET + " nodes)", run(threads, each,
+                (t, i) -> clients.get(t % 4).neighbours("fleet-" + ((t * 31 + i) % FLEET), Optional.of(model.digest()), 50)),
+            baseRun(each, i -> base.read(TrackerRequest.newBuilder().setNeighbours(NeighboursRequestProto.newBuilder()
+                .setNodeId("fleet-" + (i % FLEET)).setModel(digest).setLimit(50)).build(), 1)),
+            "each node asks every few seconds per model");
       }
       if (want("manifest")) {
         row("manifest fetch (" + model.manifest().length / 1024 + " KiB)", run(threads, each, (t, i) -> clients.get(t % 4).manifest(model.digest())),
