@@ -15,6 +15,7 @@ import io.modelfs.tracker.TrackerClients;
 import io.modelfs.tracker.TrackerConfig;
 import io.modelfs.tracker.TrackerPeers;
 import io.modelfs.tracker.TrackerServer;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -47,6 +48,32 @@ class AgentTrackerIT {
     }
   }
 
+  /** A loopback port free a moment ago (the tracker binds it next). */
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  /** A one-replica group "t1" on 127.0.0.1:{@code port}. */
+  static TrackerPeers oneReplica(int port) {
+    return new TrackerPeers(List.of(new TrackerPeers.Peer("t1", "127.0.0.1", port)));
+  }
+
+  /** Starts the one replica of {@code peers} in {@code dir} and waits (at most 60 s) until it leads. */
+  static TrackerServer startLeader(TrackerPeers peers, Path dir) throws IOException, InterruptedException {
+    TrackerServer t = TrackerServer.start(TrackerConfig.of("t1", peers, dir).withElectionTimeout(Duration.ofMillis(600)));
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (!t.isLeader() && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+    }
+    if (!t.isLeader()) {
+      t.close();
+    }
+    assertTrue(t.isLeader(), "the single tracker replica became leader");
+    return t;
+  }
+
   @Test
   void aModelPublishedToTheTrackerIsServedWithoutAManifestsLocation() throws Exception {
     Path source = tmp.resolve("origin");
@@ -57,18 +84,9 @@ class AgentTrackerIT {
     Importer.Result r = new Importer(new Importer.Config(64 << 10, 2))
         .run(Origins.open(source.toString()), "tracked", AgentIT.noProgress());
 
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
-    TrackerPeers peers = new TrackerPeers(List.of(new TrackerPeers.Peer("t1", "127.0.0.1", port)));
-    tracker = TrackerServer.start(TrackerConfig.of("t1", peers, tmp.resolve("tracker"))
-        .withElectionTimeout(Duration.ofMillis(600)));
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (!tracker.isLeader() && System.nanoTime() < deadline) {
-      Thread.sleep(100);
-    }
-    assertTrue(tracker.isLeader(), "the single tracker replica became leader");
+    int port = freePort();
+    TrackerPeers peers = oneReplica(port);
+    tracker = startLeader(peers, tmp.resolve("tracker"));
     try (TrackerClient client = TrackerClients.connect(peers)) {
       client.publish(r.ref(), r.manifestBytes(), ManifestCodec.encodeSources(r.sources()));
     }
@@ -102,18 +120,9 @@ class AgentTrackerIT {
     Path manifests = tmp.resolve("manifests");
     new ManifestStore(Origins.open(manifests.toString())).publish(r);
 
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
-    TrackerPeers peers = new TrackerPeers(List.of(new TrackerPeers.Peer("t1", "127.0.0.1", port)));
-    tracker = TrackerServer.start(TrackerConfig.of("t1", peers, tmp.resolve("tracker"))
-        .withElectionTimeout(Duration.ofMillis(600)));
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (!tracker.isLeader() && System.nanoTime() < deadline) {
-      Thread.sleep(100);
-    }
-    assertTrue(tracker.isLeader(), "the single tracker replica became leader");
+    int port = freePort();
+    TrackerPeers peers = oneReplica(port);
+    tracker = startLeader(peers, tmp.resolve("tracker"));
 
     Path key = Files.writeString(tmp.resolve("swarm.key"), "test-swarm-secret-0123456789abcdef\n");
     AgentConfig config = AgentConfig.of(tmp.resolve("mnt"), tmp.resolve("store"), List.of(manifests.toUri().toString()),

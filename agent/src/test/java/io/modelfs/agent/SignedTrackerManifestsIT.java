@@ -16,11 +16,9 @@ import io.modelfs.origin.Importer;
 import io.modelfs.origin.Origins;
 import io.modelfs.tracker.TrackerClient;
 import io.modelfs.tracker.TrackerClients;
-import io.modelfs.tracker.TrackerConfig;
 import io.modelfs.tracker.TrackerPeers;
 import io.modelfs.tracker.TrackerServer;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
@@ -61,18 +59,9 @@ class SignedTrackerManifestsIT {
 
   @Test
   void anAgentOpensOnlyModelsWhoseTrackerSignatureVerifies() throws Exception {
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
-    TrackerPeers peers = new TrackerPeers(List.of(new TrackerPeers.Peer("t1", "127.0.0.1", port)));
-    tracker = TrackerServer.start(TrackerConfig.of("t1", peers, tmp.resolve("tracker"))
-        .withElectionTimeout(Duration.ofMillis(600)));
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (!tracker.isLeader() && System.nanoTime() < deadline) {
-      Thread.sleep(100);
-    }
-    assertTrue(tracker.isLeader(), "the single tracker replica became leader");
+    int port = AgentTrackerIT.freePort();
+    TrackerPeers peers = AgentTrackerIT.oneReplica(port);
+    tracker = AgentTrackerIT.startLeader(peers, tmp.resolve("tracker"));
 
     Path keys = tmp.resolve("keys");
     assertEquals(0, run("keygen", "--out", keys.toString()).exit);
