@@ -404,7 +404,7 @@ public final class SwarmScheduler {
       for (int k = 0; k < w.fetches.size(); k++) {
         Fetch f = w.fetches.get(k);
         if (f.source().equals(from)) {
-          long deadline = now + (f.fromOrigin() ? ORIGIN_STALL_FACTOR * stallNanos : stallNanos);
+          long deadline = stallDeadline(f.source(), now);
           if (deadline > f.deadline()) {
             w.fetches.set(k, new Fetch(f.source(), f.started(), deadline, f.leased()));
             timers.add(deadline);
@@ -959,13 +959,17 @@ public final class SwarmScheduler {
     return true;
   }
 
+  /** When a fetch from {@code source} counts as stalled if no bytes come from {@code now} on. */
+  private long stallDeadline(Source source, long now) {
+    return now + (source instanceof Source.Origin ? ORIGIN_STALL_FACTOR * stallNanos : stallNanos);
+  }
+
   private void start(Want w, Source source, boolean leased, long now) {
     if (w.queued()) {
       dequeue(w);
       inFlight.put(w.id, w);
     }
-    long deadline = now + (source instanceof Source.Origin ? ORIGIN_STALL_FACTOR * stallNanos : stallNanos);
-    Fetch f = new Fetch(source, now, deadline, leased);
+    Fetch f = new Fetch(source, now, stallDeadline(source, now), leased);
     w.fetches.add(f);
     timers.add(f.deadline());
     active++;
