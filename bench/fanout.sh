@@ -208,7 +208,7 @@ run_cluster() {
 
   for w in pull read; do
     local jobs=() ok=0
-    tx0=$(origin_tx); t0=$(now)
+    tx0=$(origin_tx); t0=$(now); c0=$(agents_cpu "${agent_pids[@]}")
     for a in $(seq 1 "$n"); do
       if [ $w = pull ]; then
         java -Xmx64m "${java_opts[@]}" -jar "$jar" pull --agent "$work/$mode$n/a$a/agent.sock" "${ref[pull]}" \
@@ -220,14 +220,15 @@ run_cluster() {
       jobs+=($!)
     done
     for j in "${jobs[@]}"; do wait "$j" && ok=$((ok + 1)) || true; done
-    t1=$(now); tx1=$(origin_tx)
+    t1=$(now); tx1=$(origin_tx); c1=$(agents_cpu "${agent_pids[@]}")
     if [ $w = read ]; then
       ok=0
       for a in $(seq 1 "$n"); do [ "$(cat "$work/$mode$n/a$a/read.out" 2>/dev/null)" = "${sum[read]}" ] && ok=$((ok + 1)); done
     fi
-    rows+=("$(printf '| %2d | %-6s | %-4s | %7.1f | %5.2f | %s/%s |' "$n" "$mode" "$w" \
+    rows+=("$(printf '| %2d | %-6s | %-4s | %7.1f | %5.2f | %s/%s | %6.1f |' "$n" "$mode" "$w" \
       "$(awk -v a="$t0" -v b="$t1" 'BEGIN{print b-a}')" \
-      "$(awk -v a="$tx0" -v b="$tx1" -v s="$size" 'BEGIN{print (b-a)/(s*1048576)}')" "$ok" "$n")")
+      "$(awk -v a="$tx0" -v b="$tx1" -v s="$size" 'BEGIN{print (b-a)/(s*1048576)}')" "$ok" "$n" \
+      "$(awk -v a="$c0" -v b="$c1" -v hz="$(getconf CLK_TCK)" 'BEGIN{print (b-a)/hz}')")")
     echo "fanout.sh: ${rows[-1]}" >&2
   done
   for p in "${agent_pids[@]}"; do
@@ -248,6 +249,16 @@ run_cluster() {
   rm -rf "$work/$mode$n"
 }
 
+# CPU time (user + sys, clock ticks) of the given processes so far; the agents' CPU per workload.
+agents_cpu() {
+  local total=0 p t
+  for p in "$@"; do
+    t=$(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)
+    total=$((total + ${t:-0}))
+  done
+  echo "$total"
+}
+
 rows=()
 declare -A rss_of
 for n in $counts; do
@@ -257,8 +268,8 @@ echo
 echo "# $(date -u +%FT%TZ) fanout: ${size} MiB model, $chunk chunks, origin egress $rate, agents -Xmx$xmx ${agent_opts[*]};" \
   "$(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-echo "| N | mode | work | wall s | origin / model | nodes ok | peak RSS MiB |"
-echo "|---|---|---|---|---|---|---|"
+echo "| N | mode | work | wall s | origin / model | nodes ok | agents' CPU s | peak RSS MiB |"
+echo "|---|---|---|---|---|---|---|---|"
 for r in "${rows[@]}"; do
   n=$(echo "$r" | awk -F'|' '{gsub(/ /,"",$2); print $2}')
   mode=$(echo "$r" | awk -F'|' '{gsub(/ /,"",$3); print $3}')

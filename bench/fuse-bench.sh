@@ -1,14 +1,23 @@
 #!/usr/bin/env bash
 # Measures the FUSE mount against a file: origin on this machine and prints markdown tables.
 #
-#   bench/fuse-bench.sh [section...]     sections: chunks readahead warm cache mmap header (default: all)
+#   bench/fuse-bench.sh [section...]     sections: chunks readahead warm cache mmap header formats ttfb
+#                                        (default: all)
+#
+# formats: header TTFB and cold loads (read(), mmap in file order, mmap in name order) of the
+# safetensors file and of a GGUF file of the same size (bench/make_gguf.py), format prefetch on
+# vs off; FORMATS ("safetensors gguf") picks the files. Tensor orders: file, name (sorted, as
+# safe_open().keys()), shuffled (seeded: a loader jumping across the file). ttfb: cold random
+# 4 KiB reads and header TTFB per chunk size in CHUNK_SIZES (the
+# numbers behind the sub-chunk pieces decision). Every row carries the 1-minute load average.
 #
 # Env: SIZE_MIB (default 2048) size of the generated safetensors model, TENSOR_MIB (64),
 # CHUNK_SIZES ("1 2 4 8 16", MiB), CS (chunk size for the other sections, MiB; default 8),
 # BENCH_DIR (/var/tmp/modelfs-bench), JAR (agent/target/modelfs.jar, copied so rebuilds do
 # not disturb a run), RUNS (1) repetitions of each cold measurement, STORE (the chunk store's
 # directory, default $BENCH_DIR/store; /dev/shm/... takes the store disk's fsync speed out),
-# AGENT_FLAGS (extra flags for every agent, before the section's own).
+# AGENT_FLAGS (extra flags for every agent, before the section's own), COLD_FILE (the mounted
+# path a cold run reads, default the safetensors file of that chunk size).
 # "Cold" = a fresh agent, an empty chunk store and `echo 3 > /proc/sys/vm/drop_caches` before
 # the read. Needs root, /dev/fuse, libfuse2, Debian's python3-numpy (bin/deps installs them).
 set -euo pipefail
@@ -21,7 +30,7 @@ RUNS=${RUNS:-1}
 BENCH_DIR=${BENCH_DIR:-/var/tmp/modelfs-bench}
 PY=/usr/bin/python3
 readers="$PY $root/bench/readers.py"
-sections=${*:-chunks readahead warm cache mmap header}
+sections=${*:-chunks readahead warm cache mmap header formats ttfb}
 
 mkdir -p "$BENCH_DIR"
 jar=$BENCH_DIR/modelfs.jar
@@ -93,7 +102,7 @@ cold() {
   [ $# -gt 0 ] && shift && flags=("$@")
   start_agent "$cs" fresh "${flags[@]}"
   drop_caches
-  $readers "$mode" "$(file_of "$cs")" "${args[@]}"
+  $readers "$mode" "${COLD_FILE:-$(file_of "$cs")}" "${args[@]}"
   stop_agent  # this runs in a $(subshell): its agent_pid is not the caller's
 }
 
@@ -194,6 +203,75 @@ section_header() {
   echo "|---|---|"
   for i in $(seq 3); do
     echo "| $i | $(cold "$CS" header | field ttfb_ms) |"
+  done
+}
+
+load1() { cut -d' ' -f1 /proc/loadavg; }
+
+# The GGUF model: a file of the safetensors model's size in its own origin directory, imported
+# into the same manifests directory (another ref) at chunk size $CS.
+prepare_gguf() {
+  gguf=$BENCH_DIR/origin-gguf/model.gguf
+  if [ ! -f "$gguf" ]; then
+    mkdir -p "$(dirname "$gguf")"
+    echo "generating a ${SIZE_MIB} MiB GGUF file in $gguf" >&2
+    $PY "$root/bench/make_gguf.py" "$gguf" "$SIZE_MIB" "$TENSOR_MIB"
+  fi
+  if [ ! -s "$BENCH_DIR/ref-gguf-$CS" ]; then
+    modelfs import "file://$BENCH_DIR/origin-gguf/" --name bench-gguf --chunk-size "${CS}MiB" \
+      --manifests "file://$BENCH_DIR/manifests-$CS/" 2>>"$log" | tail -1 >"$BENCH_DIR/ref-gguf-$CS"
+  fi
+}
+
+section_formats() {
+  prepare_gguf
+  local st gg
+  st=$(file_of "$CS")
+  gg="$mnt/$(cat "$BENCH_DIR/ref-gguf-$CS")/model.gguf"
+  echo
+  echo "### Model formats, cold (${CS} MiB chunks): header TTFB; read() vs mmap; format prefetch on vs off"
+  echo
+  echo "| format | header TTFB ms, 3 cold runs (load) |"
+  echo "|---|---|"
+  for fmt in ${FORMATS:-safetensors gguf}; do
+    f=$st; [ "$fmt" = gguf ] && f=$gg
+    row=""
+    for _ in 1 2 3; do
+      l=$(load1)
+      row="$row $(COLD_FILE=$f cold "$CS" header | field ttfb_ms) ($l) /"
+    done
+    echo "| $fmt |${row% /} |"
+  done
+  echo
+  echo "| format | load | prefetch on: MB/s (load) | prefetch off: MB/s (load) | on / off |"
+  echo "|---|---|---|---|---|"
+  for fmt in ${FORMATS:-safetensors gguf}; do
+    f=$st; [ "$fmt" = gguf ] && f=$gg
+    for load in "seq" "mmap file" "mmap names" "mmap shuffled"; do
+      l1=$(load1); on=$(COLD_FILE=$f cold "$CS" $load -- --format-prefetch | field MBps)
+      l2=$(load1); off=$(COLD_FILE=$f cold "$CS" $load -- --no-format-prefetch | field MBps)
+      case $load in seq) what="read() 1 MiB, sequential" ;; "mmap file") what="mmap every tensor, file order" ;;
+        "mmap names") what="mmap every tensor, name order" ;; *) what="mmap every tensor, shuffled order" ;; esac
+      echo "| $fmt | $what | $on ($l1) | $off ($l2) | $(awk "BEGIN{printf \"%.2f\", $on/$off}") |"
+    done
+  done
+  grep -h 'not prefetching' "$log" | tail -3 | sed 's/^/    agent log: /' || true
+}
+
+section_ttfb() {
+  echo
+  echo "### Cold TTFB by chunk size (30 random 4 KiB preads of the safetensors file, seed 1; header TTFB; format prefetch off)"
+  echo
+  echo "| chunk | rand 4 KiB first / p50 / p99 ms | header TTFB ms | load |"
+  echo "|---|---|---|---|"
+  for cs in $CHUNK_SIZES; do
+    for _ in $(seq "$RUNS"); do
+      l=$(load1)
+      r4=$(cold "$cs" rand 4096 30 1 -- --no-format-prefetch)  # no prefetch filling chunks behind the reads
+      h=$(cold "$cs" header -- --no-format-prefetch)
+      echo "| $cs MiB | $(echo "$r4" | field first_ms) / $(echo "$r4" | field p50_ms) / $(echo "$r4" | field p99_ms)" \
+        "| $(echo "$h" | field ttfb_ms) | $l-$(load1) |"
+    done
   done
 }
 

@@ -2,12 +2,15 @@
 """The clients bench/fuse-bench.sh times, each printing one line of key=value results.
 
   readers.py seq FILE              read() the whole file in 1 MiB calls: seconds, MB/s
-  readers.py mmap FILE             numpy-map every tensor of a safetensors file and touch each page
+  readers.py mmap FILE [ORDER]     numpy-map every tensor of a safetensors or GGUF file and touch each page,
+                                   in file ORDER (default), in name ORDER (sorted names, as safetensors'
+                                   safe_open().keys() gives them to a loader) or shuffled ORDER (seeded)
   readers.py rand FILE SIZE N SEED N reads of SIZE bytes at random offsets: first, p50, p99 ms
-  readers.py header FILE           time to the parsed safetensors header (open, 8 bytes, JSON)
+  readers.py header FILE           time to the parsed header: safetensors (open, 8 bytes, JSON) or GGUF
   readers.py chunks DIR LIST       read chunk files in the order LIST names them (warm baseline)
   readers.py digests FILE CS       print the SHA-256 of each CS-byte chunk of FILE, in order
 """
+import io
 import json
 import mmap
 import os
@@ -32,19 +35,68 @@ def seq(path):
 
 
 def tensors(f):
+    """(name, begin, end) of every tensor, in the header's order."""
+    if f.read(4) == b"GGUF":
+        return gguf_tensors(f)
+    f.seek(0)
     length = struct.unpack("<Q", f.read(8))[0]
     header = json.loads(f.read(length))
     start = 8 + length
-    return [(start + v["data_offsets"][0], start + v["data_offsets"][1])
+    return [(k, start + v["data_offsets"][0], start + v["data_offsets"][1])
             for k, v in header.items() if k != "__metadata__"]
 
 
-def mmap_all(path):
+# GGUF metadata value types: struct format of the fixed-size ones (8 = string, 9 = array).
+GGUF_SCALARS = {0: "B", 1: "b", 2: "H", 3: "h", 4: "I", 5: "i", 6: "f", 7: "?", 10: "Q", 11: "q", 12: "d"}
+# ggml type -> (block elements, block bytes), for the types make_gguf.py writes and a few common ones.
+GGML_TYPES = {0: (1, 4), 1: (1, 2), 2: (32, 18), 8: (32, 34), 12: (256, 144), 14: (256, 210), 30: (1, 2)}
+
+
+def gguf_tensors(f):
+    """Tensor ranges of a GGUF file (after the 4-byte magic), as llama.cpp's loader computes them."""
+    buf = io.BufferedReader(f, 1 << 20)
+    rd = lambda fmt: struct.unpack("<" + fmt, buf.read(struct.calcsize("<" + fmt)))[0]
+    rs = lambda: buf.read(rd("Q")).decode()
+
+    def value(t):
+        if t == 8:
+            return rs()
+        if t == 9:
+            et, n = rd("I"), rd("Q")
+            if et in GGUF_SCALARS:  # one read, as gguf-py's numpy view does
+                return buf.read(n * struct.calcsize("<" + GGUF_SCALARS[et]))
+            return [value(et) for _ in range(n)]
+        return rd(GGUF_SCALARS[t])
+
+    version, n_tensors, n_kv = rd("I"), rd("Q"), rd("Q")
+    meta = {}
+    for _ in range(n_kv):
+        k = rs()
+        meta[k] = value(rd("I"))
+    align = meta.get("general.alignment", 32)
+    infos = []
+    for _ in range(n_tensors):
+        name = rs()
+        dims = [rd("Q") for _ in range(rd("I"))]
+        typ, off = rd("I"), rd("Q")
+        elements = 1
+        for d in dims:
+            elements *= d
+        block, size = GGML_TYPES[typ]
+        infos.append((name, off, elements // block * size))
+    start = (buf.tell() + align - 1) // align * align  # tell() is the absolute position
+    return [(name, start + off, start + off + n) for name, off, n in infos]
+
+
+def mmap_all(path, order="file"):
     import numpy as np
     t = time.monotonic()
     total, n = 0, 0
-    with open(path, "rb") as f:
-        ranges = tensors(f)
+    with open(path, "rb", buffering=0) as f:
+        ranges = sorted(tensors(f), key=(lambda r: r[0]) if order == "names" else (lambda r: r[1]))
+        if order == "shuffled":
+            random.Random(1).shuffle(ranges)
+        ranges = [(b, e) for _, b, e in ranges]
         m = mmap.mmap(f.fileno(), 0, prot=mmap.PROT_READ)
         arr = np.frombuffer(m, dtype=np.uint8)
         for begin, end in ranges:
@@ -114,7 +166,7 @@ if __name__ == "__main__":
     if mode == "seq":
         seq(sys.argv[2])
     elif mode == "mmap":
-        mmap_all(sys.argv[2])
+        mmap_all(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else "file")
     elif mode == "rand":
         rand(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]))
     elif mode == "header":

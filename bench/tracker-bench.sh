@@ -7,7 +7,7 @@
 #
 # Env: THREADS (32) client threads (and registered nodes), SECONDS_EACH (5) per operation, HEAP
 # (1g) -Xmx of the JVM, DATA_DIR (/tmp) where the replicas keep their logs (/dev/shm takes the
-# disk's fsync out), OPS (all) a comma list of write,heartbeat,report,announce,lease,lookup,manifest,
+# disk's fsync out), OPS (all) a comma list of write,heartbeat,report,announce,lease,lease32,lookup,manifest,
 # JAVA_OPTS extra JVM flags (e.g. a JFR recording). Heartbeats are sent by 8 x THREADS threads: each
 # waits for the leader's next batch, as a fleet's nodes do.
 set -euo pipefail

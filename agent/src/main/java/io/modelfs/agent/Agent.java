@@ -82,7 +82,7 @@ public final class Agent implements AutoCloseable {
     SwarmLink swarm;
     try {
       swarm = SwarmLink.start(swarmSettings, config.store(), store, tracker, capacity(config),
-          config.scheduler().uploadSlots());
+          config.scheduler().uploadSlots(), config.scheduler().uploadBytesPerSecond());
     } catch (IOException | RuntimeException e) {
       closeQuietly(tracker);
       closeQuietly(store);

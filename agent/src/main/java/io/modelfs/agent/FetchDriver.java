@@ -632,16 +632,22 @@ final class FetchDriver implements SwarmListener, AutoCloseable {
 
     @Override
     public void requestLeases(Digest model, List<Integer> chunks, List<Integer> released) {
+      requestLeases(model, chunks, List.of(), released);
+    }
+
+    @Override
+    public void requestLeases(Digest model, List<Integer> chunks, List<Integer> unreachable, List<Integer> released) {
       TrackerLink t = tracker;
       if (t == null) {
         post("lease without tracker", () -> scheduler.trackerUnavailable(model));
         return;
       }
       List<Integer> ask = List.copyOf(chunks);
+      List<Integer> cut = List.copyOf(unreachable);
       List<Integer> giveBack = List.copyOf(released);
       leaseBook.released(model, giveBack);
       try {
-        leases.execute(() -> lease(t, model, ask, giveBack));
+        leases.execute(() -> lease(t, model, ask, cut, giveBack));
       } catch (RejectedExecutionException e) {
         log.debug("node {}: lease request after close", self);
       }
@@ -663,15 +669,19 @@ final class FetchDriver implements SwarmListener, AutoCloseable {
   }
 
   /** On the lease thread: one tracker call, its answer posted back. */
-  private void lease(TrackerLink t, Digest model, List<Integer> chunks, List<Integer> released) {
+  private void lease(TrackerLink t, Digest model, List<Integer> chunks, List<Integer> unreachable, List<Integer> released) {
     long started = System.nanoTime();
     io.modelfs.agent.metrics.LeaseMetrics.Outcome outcome = io.modelfs.agent.metrics.LeaseMetrics.Outcome.UNAVAILABLE;
     try {
-      TrackerClient.Leases l = t.client().lease(t.nodeId(), model, chunks, released);
+      if (!unreachable.isEmpty()) {
+        log.info("node {}: reached no holder of chunks {} of model {} for several lease waits; asking the tracker"
+            + " for origin leases on them", self, unreachable, model.shortHex());
+      }
+      TrackerClient.Leases l = t.client().lease(t.nodeId(), model, chunks, unreachable, released);
       outcome = io.modelfs.agent.metrics.LeaseMetrics.Outcome.ANSWERED;
       post("lease answer", () -> {
         leaseBook.answered(model, l.granted(), l.onPeers(), l.busy(), System.nanoTime());
-        scheduler.leaseAnswer(model, l.granted(), l.onPeers(), l.busy());
+        scheduler.leaseAnswer(model, l.granted(), l.onPeers(), l.busy(), l.nextAsk().toMillis());
       });
       if (!l.onPeers().isEmpty()) {
         t.neighbours().refreshSoon();

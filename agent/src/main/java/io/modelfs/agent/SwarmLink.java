@@ -53,16 +53,17 @@ class SwarmLink implements AutoCloseable {
    *
    * @param capacityBytes the store's capacity, registered with the tracker
    * @param uploadSlots chunks uploaded to peers at once (the scheduler settings' upload cap)
+   * @param uploadBytesPerSecond upload rate cap, all peers together (0 = none)
    */
   static SwarmLink start(SwarmSettings settings, java.nio.file.Path storeRoot, ChunkStore store, TrackerClient tracker,
-      long capacityBytes, int uploadSlots) throws IOException {
+      long capacityBytes, int uploadSlots, long uploadBytesPerSecond) throws IOException {
     if (!settings.enabled()) {
       return NONE;
     }
     InetSocketAddress listen = new InetSocketAddress(settings.listen().getHostString(), settings.listen().getPort());
     PeerConfig defaults = PeerConfig.of(settings.nodeId(), listen, SwarmKey.read(settings.swarmKeyFile()));
     PeerConfig config = defaults.withUploadSlots(uploadSlots, Math.min(uploadSlots, defaults.uploadSlotsPerPeer()))
-        .withTls(settings.tls());
+        .withTls(settings.tls()).withUploadRate(uploadBytesPerSecond);
     StoreChunkFiles files = new StoreChunkFiles(storeRoot, store);
     Swarm swarm = Swarm.start(config, files);
     SwarmLink link = new SwarmLink(swarm);

@@ -4,12 +4,15 @@ import io.modelfs.core.Digest;
 import java.io.Closeable;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +34,7 @@ final class AccessFlusher implements Closeable {
   private final ChunkIndex index;
   private final Duration interval;
   private final int batch;
+  private final Predicate<Digest> notYetIndexed;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition due = lock.newCondition();
   private final AtomicLong flushes = new AtomicLong();
@@ -38,8 +42,18 @@ final class AccessFlusher implements Closeable {
   private boolean wanted;
   private boolean closed;
 
-  /** Starts the flushing thread. */
+  /** Starts the flushing thread; every chunk's entry may be written. */
   AccessFlusher(String storeName, ChunkTable table, ChunkIndex index, Duration interval, int batch) {
+    this(storeName, table, index, interval, batch, d -> false);
+  }
+
+  /**
+   * Starts the flushing thread; chunks for which {@code notYetIndexed} holds (their file may not
+   * be on disk yet, see {@link BackgroundIndexer}) keep their access time unsaved for a later flush.
+   */
+  AccessFlusher(String storeName, ChunkTable table, ChunkIndex index, Duration interval, int batch,
+      Predicate<Digest> notYetIndexed) {
+    this.notYetIndexed = notYetIndexed;
     if (interval.isNegative() || interval.isZero() || batch < 1) {
       throw new IllegalArgumentException(storeName + ": access flush interval must be positive and batch at least 1, got "
           + interval + " and " + batch);
@@ -79,13 +93,21 @@ final class AccessFlusher implements Closeable {
   int flush() {
     Map<Digest, ChunkTable.Access> taken = table.takeUnsavedAccesses();
     Map<Digest, ChunkIndex.Entry> entries = new HashMap<>();
-    taken.forEach((d, a) -> entries.put(d, ChunkIndex.Entry.published(d, a.size(), a.lastAccessMillis())));
+    List<Digest> later = new ArrayList<>();
+    taken.forEach((d, a) -> {
+      if (notYetIndexed.test(d)) {
+        later.add(d);
+      } else {
+        entries.put(d, ChunkIndex.Entry.published(d, a.size(), a.lastAccessMillis()));
+      }
+    });
+    table.markUnsaved(later);
     try {
       index.putAll(entries);
       flushes.incrementAndGet();
       return entries.size();
     } catch (IOException e) {
-      table.markUnsaved(taken.keySet());
+      table.markUnsaved(entries.keySet());
       log.warn("{}: access times of {} chunks not saved, retrying at the next flush: {}", storeName, entries.size(),
           e.getMessage());
       return 0;

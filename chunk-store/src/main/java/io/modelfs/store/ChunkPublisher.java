@@ -15,34 +15,35 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs one load: make room, loader into a staging file (written by a {@link StagingWriter} while
- * the fetch thread hashes), verify, fsync, rename into {@code chunks/}, index entry, table. The rename is the only way a file enters {@code chunks/},
- * so every file there was verified (and forced to disk when the config says so) — which is why
- * reads trust them. On any failure the staging file is deleted and nothing is published; when
- * the disk is full, eviction runs and the failure is a {@link StoreFullException} saying so.
+ * the fetch thread hashes), verify, rename into {@code chunks/}, table — the chunk is served from
+ * here on — and hands it to the {@link BackgroundIndexer}, which fsyncs the file and then writes
+ * its index entry off the reader's path. The rename is the only way a file enters {@code chunks/},
+ * so every file there was verified — which is why reads trust them; an entry exists only for a
+ * file already forced to disk, and files without one are re-hashed at the next open. On any
+ * failure the staging file is deleted and nothing is published; when the disk is full, eviction
+ * runs and the failure is a {@link StoreFullException} saying so.
  */
 final class ChunkPublisher {
   private static final Logger log = LoggerFactory.getLogger(ChunkPublisher.class);
   private static final String ENOSPC = "No space left on device";
 
   private final StoreLayout layout;
-  private final boolean fsync;
   private final StoreCounters counters;
   private final ChunkTable table;
-  private final ChunkIndex index;
+  private final BackgroundIndexer indexer;
   private final Evictor evictor;
   private final Clock clock;
   private final ExecutorService writers;
   private final ThreadLocal<StagingWriter.Buffers> buffers = ThreadLocal.withInitial(StagingWriter.Buffers::new);
 
   /** {@code writers} runs the staging writes; the caller owns (and shuts down) the pool. */
-  ChunkPublisher(StoreLayout layout, boolean fsync, StoreCounters counters, ChunkTable table, ChunkIndex index,
+  ChunkPublisher(StoreLayout layout, StoreCounters counters, ChunkTable table, BackgroundIndexer indexer,
       Evictor evictor, Clock clock, ExecutorService writers) {
     this.writers = writers;
     this.layout = layout;
-    this.fsync = fsync;
     this.counters = counters;
     this.table = table;
-    this.index = index;
+    this.indexer = indexer;
     this.evictor = evictor;
     this.clock = clock;
   }
@@ -65,7 +66,9 @@ final class ChunkPublisher {
       Path target = layout.chunkPath(chunk.digest());
       Files.createDirectories(target.getParent());
       Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
-      index(chunk, target);
+      long now = clock.millis();
+      table.add(chunk.digest(), chunk.size(), now);
+      indexer.published(chunk, now);
       counters.published(chunk.size());
       evictor.makeRoom(0);
     } catch (ChunkVerificationException e) {
@@ -84,18 +87,6 @@ final class ChunkPublisher {
     } finally {
       discard(staging);
     }
-  }
-
-  /** Records a renamed-in chunk; if the index refuses, takes the file back out so memory, index and disk agree. */
-  private void index(ChunkRef chunk, Path target) throws IOException {
-    long now = clock.millis();
-    try {
-      index.put(chunk.digest(), ChunkIndex.Entry.published(chunk.digest(), chunk.size(), now));
-    } catch (IOException e) {
-      Files.deleteIfExists(target);
-      throw e;
-    }
-    table.add(chunk.digest(), chunk.size(), now);
   }
 
   private StoreFullException diskFull(ChunkRef chunk, String source, Exception cause) {
@@ -146,9 +137,6 @@ final class ChunkPublisher {
         if (!writer.idle()) {
           buffers.remove(); // a write may still be using them; this thread gets fresh ones
         }
-      }
-      if (fsync) {
-        file.force(true);
       }
     }
   }

@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * in {@link StoreLayout}) and indexes them in RocksDB ({@link RocksChunkIndex}), mirrored in
  * memory ({@link ChunkTable}). Loads run on {@link StoreConfig#fetchThreads()} threads,
  * foreground first ({@link FetchScheduler}); each is staged, verified and renamed into place
- * ({@link ChunkPublisher}). Reads go straight to the chunk's file through a small cache of open
+ * ({@link ChunkPublisher}); the file is fsynced and indexed afterwards, off the reader's path
+ * ({@link BackgroundIndexer}). Reads go straight to the chunk's file through a small cache of open
  * channels ({@link OpenFileCache}). The {@link Evictor} keeps the budget.
  *
  * <p>One process owns a root at a time (a lock file enforces it). Opening reconciles the index
@@ -41,6 +42,7 @@ import org.slf4j.LoggerFactory;
 public final class FileChunkStore implements ChunkStore {
   private static final Logger log = LoggerFactory.getLogger(FileChunkStore.class);
   private static final int READ_ATTEMPTS = 3;
+  private static final long VERIFY_WAIT_MILLIS = 60_000;
 
   private final StoreConfig config;
   private final StoreLayout layout;
@@ -55,6 +57,7 @@ public final class FileChunkStore implements ChunkStore {
   private final FetchScheduler scheduler;
   private final ExecutorService writers;
   private final AccessFlusher flusher;
+  private final BackgroundIndexer indexer;
   private final Map<String, Set<Digest>> namedPins = new HashMap<>();
 
   private FileChunkStore(StoreConfig config, StoreLayout layout, FileLock lock, Clock clock, ChunkIndex index,
@@ -75,9 +78,11 @@ public final class FileChunkStore implements ChunkStore {
       table.pin(digests);
     });
     this.writers = Executors.newFixedThreadPool(config.fetchThreads(), daemonThreads("modelfs-stage-write-"));
-    ChunkPublisher publisher = new ChunkPublisher(layout, config.fsync(), counters, table, index, evictor, clock, writers);
+    this.indexer = new BackgroundIndexer(name, layout, index, config.fsync());
+    ChunkPublisher publisher = new ChunkPublisher(layout, counters, table, indexer, evictor, clock, writers);
     this.scheduler = new FetchScheduler(name, config.fetchThreads(), publisher::publish);
-    this.flusher = new AccessFlusher(name, table, index, config.accessFlushInterval(), StoreConfig.ACCESS_FLUSH_BATCH);
+    this.flusher = new AccessFlusher(name, table, index, config.accessFlushInterval(), StoreConfig.ACCESS_FLUSH_BATCH,
+        indexer::pending);
   }
 
   private static ThreadFactory daemonThreads(String prefix) {
@@ -234,6 +239,16 @@ public final class FileChunkStore implements ChunkStore {
 
   @Override
   public VerifyReport verify(Collection<Digest> digests) throws IOException {
+    try {
+      if (!indexer.awaitIdle(VERIFY_WAIT_MILLIS)) {
+        log.warn("chunk store at {}: {} published chunks still not indexed after {} ms; verifying anyway", layout.root(),
+            indexer.pendingCount(), VERIFY_WAIT_MILLIS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted while waiting for chunk store at " + layout.root()
+          + " to index its published chunks before verify");
+    }
     return new Verifier(layout, table, index, files, evictor, counters, clock).verify(digests);
   }
 
@@ -250,6 +265,7 @@ public final class FileChunkStore implements ChunkStore {
     }
     scheduler.close();
     writers.shutdown();
+    indexer.close();
     warmer.close();
     files.close();
     flusher.close();
@@ -268,6 +284,11 @@ public final class FileChunkStore implements ChunkStore {
   /** The page-cache warmer, so tests can see what it read. */
   PageCacheWarmer pageCacheWarmer() {
     return warmer;
+  }
+
+  /** The indexer of published chunks, so tests (and their child processes) can hold it. */
+  BackgroundIndexer indexer() {
+    return indexer;
   }
 
   /** The flusher of access times, so tests (and their child processes) can see its flushes. */

@@ -10,9 +10,11 @@ import java.util.Objects;
  *
  * @param root directory holding {@code chunks/}, {@code staging/} and {@code index/}
  * @param fetchThreads how many loads run at once; more urgent loads wait for a free thread
- * @param fsync whether a staged chunk is forced to disk before it is published (and index
- *     writes are synced), so that a published chunk survives a power loss (turn off only for
- *     tests and scratch stores; a process crash loses nothing either way)
+ * @param fsync whether a published chunk's file is forced to disk before its index entry is
+ *     written (in the background, after the chunk is already served) and index writes are
+ *     synced, so that an indexed chunk survives a power loss and an unindexed one is re-hashed
+ *     at the next open (turn off only for tests and scratch stores; a process crash loses
+ *     nothing either way)
  * @param openFiles how many chunk files {@link ChunkStore#read} keeps open between reads
  * @param budgetBytes most bytes of chunks kept; beyond it unpinned chunks are evicted
  * @param minFreeBytes free space kept on the store's filesystem; below it unpinned chunks are

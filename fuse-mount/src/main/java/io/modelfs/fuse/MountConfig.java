@@ -21,8 +21,8 @@ import java.util.regex.Pattern;
  * @param kernelReadaheadKb the kernel's readahead window for the mount, in KiB, written to
  *     {@code /sys/class/bdi/<dev>/read_ahead_kb} after mounting (FUSE starts at 128); 0 leaves
  *     the kernel's value
- * @param formatPrefetch whether opening a safetensors file reads its header and prefetches its
- *     tensors in file order
+ * @param formatPrefetch whether opening a safetensors or GGUF file reads its header and prefetches
+ *     its tensors in file order
  */
 public record MountConfig(
     int readaheadChunks,
@@ -68,7 +68,7 @@ public record MountConfig(
 
   /**
    * Readahead of {@value #DEFAULT_READAHEAD_CHUNKS} chunks and a {@value #DEFAULT_KERNEL_READAHEAD_KB} KiB kernel
-   * window (both chosen by bench/fuse-bench.sh, see docs/BENCHMARKS.md), safetensors-aware prefetch, 1 h kernel
+   * window (both chosen by bench/fuse-bench.sh, see docs/BENCHMARKS.md), safetensors- and GGUF-aware prefetch, 1 h kernel
    * caching, fsname "modelfs", allow_other, 10 s to mount.
    */
   public static MountConfig defaults() {

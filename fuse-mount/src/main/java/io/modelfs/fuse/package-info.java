@@ -11,10 +11,10 @@
  * immutable, so the mount is read-only and lets the kernel cache pages, names and attributes
  * for long.
  *
- * <p>Opening a safetensors file reads its header in the background ({@code SafetensorsHeader},
- * a bounded, validating parser) and prefetches its tensors in file order
- * ({@code FormatPrefetch}). Files carry {@code user.modelfs.digest} and model directories
- * {@code user.modelfs.ref} as extended attributes. Tags as symbolic links
- * ({@code <name>:<tag>}) come with the tracker; GGUF awareness is not here yet.
+ * <p>Opening a safetensors or GGUF file reads its header in the background
+ * ({@code SafetensorsHeader}, {@code GgufHeader}: bounded, validating parsers) and prefetches
+ * its tensors in file order ({@code FormatPrefetch}). Files carry {@code user.modelfs.digest}
+ * and model directories {@code user.modelfs.ref} as extended attributes. Tags as symbolic
+ * links ({@code <name>:<tag>}) come with the tracker.
  */
 package io.modelfs.fuse;

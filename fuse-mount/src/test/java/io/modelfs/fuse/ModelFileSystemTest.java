@@ -299,6 +299,54 @@ class ModelFileSystemTest {
     assertEquals(List.of(), background);
   }
 
+  @Test
+  void openingAGgufFilePrefetchesItsTensorsInFileOrderAfterItsHeader() throws Exception {
+    List<String> tokens = new ArrayList<>();
+    for (int i = 0; i < 1000; i++) {
+      tokens.add("tok" + i);
+    }
+    GgufFile gguf = new GgufFile().string("general.architecture", "llama").strings("tokenizer.ggml.tokens", tokens)
+        .tensor("token_embd.weight", 1, 64, 100) // F16, 12800 bytes
+        .tensor("blk.0.attn_q.weight", 8, 64, 64) // Q8_0, 4352 bytes
+        .tensor("output_norm.weight", 0, 64); // F32, 256 bytes
+    byte[] bytes = gguf.bytes(new Random(6));
+    long dataStart = GgufHeader.parse(bytes).dataStart();
+    assertTrue(dataStart > 3 * CHUNK, "a header over several chunks: " + dataStart);
+    InMemoryModel m = InMemoryModel.builder("gguf", CHUNK).file("model-Q8_0.gguf", bytes, 0644).build();
+    List<Runnable> background = new ArrayList<>();
+    fs = new ModelFileSystem(new InMemoryCatalog().add(m), MountConfig.defaults(), CLOCK, background::add);
+    long handle = fs.open("/" + m.ref() + "/model-Q8_0.gguf", ModelFileSystem.O_RDONLY);
+    assertEquals(1, background.size());
+    background.get(0).run();
+    List<String> expected = new ArrayList<>();
+    for (long c = dataStart / CHUNK; c <= (bytes.length - 1) / CHUNK; c++) {
+      expected.add("model-Q8_0.gguf#" + c);
+    }
+    assertEquals(expected, List.copyOf(m.prefetches));
+    ByteBuffer all = ByteBuffer.allocate(bytes.length);
+    assertEquals(bytes.length, fs.read(handle, 0, all));
+    assertArrayEquals(bytes, all.array());
+  }
+
+  @Test
+  void aBrokenGgufHeaderOnlyCostsThePrefetch() throws Exception {
+    for (byte[] bytes : List.of(
+        new GgufFile().tensor("t", 0, 4 * CHUNK).bytes(new Random(7)),
+        "GGML-not-really-a-gguf-file".getBytes(StandardCharsets.US_ASCII))) {
+      byte[] broken = bytes.clone();
+      if (broken[0] == 'G' && broken[3] == 'F') {
+        broken[8] = (byte) 0xFF; // tensor count 255: runs past the end
+      }
+      InMemoryModel m = InMemoryModel.builder("broken-gguf", CHUNK).file("m.gguf", broken, 0644).build();
+      fs = new ModelFileSystem(new InMemoryCatalog().add(m), MountConfig.defaults(), CLOCK, Runnable::run);
+      long handle = fs.open("/" + m.ref() + "/m.gguf", ModelFileSystem.O_RDONLY);
+      assertEquals(List.of(), List.copyOf(m.prefetches));
+      ByteBuffer all = ByteBuffer.allocate(broken.length);
+      assertEquals(broken.length, fs.read(handle, 0, all));
+      assertArrayEquals(broken, all.array());
+    }
+  }
+
   private List<Integer> prefetchedChunks() {
     return model.prefetches.stream().map(p -> Integer.parseInt(p.substring(p.indexOf('#') + 1))).toList();
   }

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The programs users point at a model directory, run against a real kernel mount: numpy
- * memory-mapping safetensors tensors (Debian's python3-numpy), cp -r, find, du, sha256sum, df,
+ * memory-mapping safetensors and GGUF tensors (Debian's python3-numpy), cp -r, find, du, sha256sum, df,
  * dd with O_DIRECT, fio, and xattr calls. Needs what bin/deps installs; fails, never skips.
  */
 @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
@@ -50,6 +50,7 @@ class RealClientsIT {
         .file("config.json", "{\"hidden_size\": 64}\n".getBytes(StandardCharsets.UTF_8), 0644)
         .file("model-00001-of-00002.safetensors", SafetensorsFile.of(random, 3 * CHUNK + 17, 1000, 0, 20 * CHUNK), 0644)
         .file("model-00002-of-00002.safetensors", SafetensorsFile.of(random, 8 * CHUNK, 5), 0644)
+        .file("model-Q8_0.gguf", GgufHeaderTest.llamaLike().tensor("blk.1.ffn_down.weight", 8, 4096, 40).bytes(random), 0644)
         .file("tokenizer/tokenizer.model", 3 * CHUNK + 1, 0444)
         .file("empty", 0, 0644);
     for (int i = 0; i < 8; i++) {
@@ -92,6 +93,21 @@ class RealClientsIT {
       assertEquals(0, r.exit(), name + ": " + r.stderr());
       assertTrue(new String(r.stdout(), StandardCharsets.UTF_8).startsWith("ok "), name + ": " + new String(r.stdout()));
     }
+  }
+
+  @Test
+  void numpyMemoryMapsEveryGgufTensorAndGetsTheSourceBytes() throws Exception {
+    Path script = tmp.resolve("check_gguf.py");
+    try (InputStream in = RealClientsIT.class.getResourceAsStream("/check_gguf.py")) {
+      Files.write(script, in.readAllBytes());
+    }
+    String name = "model-Q8_0.gguf";
+    Path source = tmp.resolve("source-" + name);
+    Files.write(source, MODEL.bytes(name));
+    Commands.Result r = Commands.run(PYTHON, script.toString(), modelDir.resolve(name).toString(), source.toString());
+    assertEquals(0, r.exit(), name + ": " + r.stderr());
+    assertEquals("ok 5 " + (GgufHeader.parse(MODEL.bytes(name)).tensors().stream().mapToLong(t -> t.end() - t.begin()).sum()),
+        new String(r.stdout(), StandardCharsets.UTF_8).trim());
   }
 
   @Test

@@ -53,6 +53,20 @@ final class ChunkUpload implements UploadQueue.Upload {
   }
 
   @Override
+  public long length() {
+    return length;
+  }
+
+  @Override
+  public void later(Runnable task, long nanos) {
+    try {
+      session.channel().eventLoop().schedule(task, nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      log.debug("upload pacing timer not set: the swarm is closing ({})", e.toString());
+    }
+  }
+
+  @Override
   public boolean ready() {
     return session.channel().isWritable() || !session.channel().isActive();
   }

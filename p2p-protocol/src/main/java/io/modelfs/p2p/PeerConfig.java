@@ -14,7 +14,8 @@ import java.util.regex.Pattern;
  * @param version the protocol version offered (the build's {@code Wire.VERSION}; tests offer others)
  * @param maxControlFrame largest control frame body accepted, bytes
  * @param maxChunk largest DATA frame payload accepted or requested, bytes
- * @param uploadSlots chunks uploaded at once, all peers together
+ * @param uploadSlots chunks uploaded at once, all peers together; with every slot busy, half as
+ *     many requests may wait and more are refused BUSY (the requester asks another holder)
  * @param uploadSlotsPerPeer chunks uploaded at once to one peer, so one peer cannot take every slot
  * @param maxQueuedPerPeer requests a peer may have queued or running; more are refused BUSY
  * @param maxConnections connections open at once (in and out); more are closed at accept
@@ -27,6 +28,9 @@ import java.util.regex.Pattern;
  * @param banDuration how long a peer that sent corrupt data is refused
  * @param tls this node's certificate, key and the swarm's CA (mutual TLS on every connection,
  *     the node id checked against the peer's certificate); null: plain TCP, the swarm key only
+ * @param uploadBytesPerSecond this node's upload cap, all peers together (0 = none): upload starts
+ *     are paced so that bytes sent average at most this rate over any window longer than one chunk
+ *     at that rate (a chunk itself goes out at the link's speed)
  */
 public record PeerConfig(
     String nodeId,
@@ -45,7 +49,8 @@ public record PeerConfig(
     Duration handshakeTimeout,
     Duration announceInterval,
     Duration banDuration,
-    TlsFiles tls) {
+    TlsFiles tls,
+    long uploadBytesPerSecond) {
 
   private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
@@ -55,7 +60,8 @@ public record PeerConfig(
       throw new IllegalArgumentException("a peer endpoint needs a listen address and a swarm key");
     }
     if (version < Wire.MIN_VERSION || maxControlFrame < 1024 || maxChunk < 1 || uploadSlots < 1
-        || uploadSlotsPerPeer < 1 || maxQueuedPerPeer < 1 || maxConnections < 1 || receiveBuffer < 65536) {
+        || uploadSlotsPerPeer < 1 || maxQueuedPerPeer < 1 || maxConnections < 1 || receiveBuffer < 65536
+        || uploadBytesPerSecond < 0) {
       throw new IllegalArgumentException("peer config out of range: " + this);
     }
   }
@@ -72,42 +78,50 @@ public record PeerConfig(
   public static PeerConfig of(String nodeId, InetSocketAddress listen, SwarmKey key) {
     return new PeerConfig(nodeId, listen, key, Wire.VERSION, 1 << 20, 64 << 20, 16, 4, 64, 256, 16 << 20,
         Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofSeconds(5), Duration.ofMillis(100),
-        Duration.ofMinutes(5), null);
+        Duration.ofMinutes(5), null, 0);
   }
 
   public PeerConfig withVersion(int v) {
     return new PeerConfig(nodeId, listen, key, v, maxControlFrame, maxChunk, uploadSlots, uploadSlotsPerPeer,
         maxQueuedPerPeer, maxConnections, receiveBuffer, requestTimeout, idleTimeout, handshakeTimeout,
-        announceInterval, banDuration, tls);
+        announceInterval, banDuration, tls, uploadBytesPerSecond);
   }
 
   public PeerConfig withUploadSlots(int total, int perPeer) {
     return new PeerConfig(nodeId, listen, key, version, maxControlFrame, maxChunk, total, perPeer,
         maxQueuedPerPeer, maxConnections, receiveBuffer, requestTimeout, idleTimeout, handshakeTimeout,
-        announceInterval, banDuration, tls);
+        announceInterval, banDuration, tls, uploadBytesPerSecond);
   }
 
   public PeerConfig withLimits(int maxQueuedPerPeer, int maxConnections) {
     return new PeerConfig(nodeId, listen, key, version, maxControlFrame, maxChunk, uploadSlots, uploadSlotsPerPeer,
         maxQueuedPerPeer, maxConnections, receiveBuffer, requestTimeout, idleTimeout, handshakeTimeout,
-        announceInterval, banDuration, tls);
+        announceInterval, banDuration, tls, uploadBytesPerSecond);
   }
 
   public PeerConfig withTimeouts(Duration request, Duration idle, Duration handshake) {
     return new PeerConfig(nodeId, listen, key, version, maxControlFrame, maxChunk, uploadSlots, uploadSlotsPerPeer,
-        maxQueuedPerPeer, maxConnections, receiveBuffer, request, idle, handshake, announceInterval, banDuration, tls);
+        maxQueuedPerPeer, maxConnections, receiveBuffer, request, idle, handshake, announceInterval, banDuration, tls,
+        uploadBytesPerSecond);
   }
 
   public PeerConfig withReceiveBuffer(int bytes) {
     return new PeerConfig(nodeId, listen, key, version, maxControlFrame, maxChunk, uploadSlots, uploadSlotsPerPeer,
         maxQueuedPerPeer, maxConnections, bytes, requestTimeout, idleTimeout, handshakeTimeout, announceInterval,
-        banDuration, tls);
+        banDuration, tls, uploadBytesPerSecond);
+  }
+
+  /** Caps this node's uploads at {@code bytesPerSecond}, all peers together (0 = no cap). */
+  public PeerConfig withUploadRate(long bytesPerSecond) {
+    return new PeerConfig(nodeId, listen, key, version, maxControlFrame, maxChunk, uploadSlots, uploadSlotsPerPeer,
+        maxQueuedPerPeer, maxConnections, receiveBuffer, requestTimeout, idleTimeout, handshakeTimeout, announceInterval,
+        banDuration, tls, bytesPerSecond);
   }
 
   /** Mutual TLS with this node's certificate and key and the swarm's CA; null turns it off. */
   public PeerConfig withTls(TlsFiles files) {
     return new PeerConfig(nodeId, listen, key, version, maxControlFrame, maxChunk, uploadSlots, uploadSlotsPerPeer,
         maxQueuedPerPeer, maxConnections, receiveBuffer, requestTimeout, idleTimeout, handshakeTimeout, announceInterval,
-        banDuration, files);
+        banDuration, files, uploadBytesPerSecond);
   }
 }

@@ -11,6 +11,9 @@ import org.slf4j.LoggerFactory;
 
 /** Builds every peer connection's pipeline, inbound and outbound alike. */
 final class PeerPipeline extends ChannelInitializer<SocketChannel> {
+  /** The authenticated peer's id, set before the duplicate-connection rule runs (a refused dial learns whom it reached). */
+  static final io.netty.util.AttributeKey<String> REMOTE_ID = io.netty.util.AttributeKey.valueOf("modelfs.remoteId");
+
   private static final Logger log = LoggerFactory.getLogger(PeerPipeline.class);
 
   private final Peers peers;
@@ -55,6 +58,7 @@ final class PeerPipeline extends ChannelInitializer<SocketChannel> {
         // HELLO/AUTH; replaced by the PeerSession once the peer proved membership.
         .addLast("handshake", new Handshake(c, tls != null, (ctx, remoteId, version) -> {
           PeerSession s = new PeerSession(peers, ctx.channel(), remoteId, version, outbound);
+          ctx.channel().attr(REMOTE_ID).set(remoteId);
           String refusal = peers.register(s);
           if (refusal != null) {
             log.info("closing connection to {}: {}", ctx.channel().remoteAddress(), refusal);

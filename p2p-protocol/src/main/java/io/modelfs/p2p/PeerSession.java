@@ -230,6 +230,11 @@ final class PeerSession extends ChannelInboundHandlerAdapter {
       refuse(r.getId(), Refuse.Reason.BUSY, peers.config().maxQueuedPerPeer() + " requests already queued");
       return;
     }
+    if (peers.uploads().full()) {
+      refuse(r.getId(), Refuse.Reason.BUSY, "all " + peers.config().uploadSlots() + " upload slots busy and "
+          + peers.uploads().maxWaiting() + " requests waiting");
+      return;
+    }
     if (r.getDigest().size() != Digest.LENGTH || r.getLength() < 1 || r.getLength() > peers.config().maxChunk()
         || r.getOffset() < 0) {
       refuse(r.getId(), Refuse.Reason.BAD_REQUEST, "digest of " + r.getDigest().size() + " bytes, length "

@@ -38,7 +38,8 @@ final class Peers {
     this.tls = tls;
     this.source = source;
     this.clock = clock;
-    this.uploads = new UploadQueue(config.uploadSlots(), config.uploadSlotsPerPeer());
+    this.uploads = new UploadQueue(config.uploadSlots(), config.uploadSlotsPerPeer(), config.uploadBytesPerSecond(),
+        System::nanoTime);
   }
 
   PeerConfig config() {

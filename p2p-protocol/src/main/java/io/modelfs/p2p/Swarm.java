@@ -122,8 +122,16 @@ public final class Swarm implements AutoCloseable {
         return;
       }
       Channel ch = f.channel();
-      ch.closeFuture().addListener(c -> result.completeExceptionally(
-          new IOException("peer " + address + " closed the connection during the handshake")));
+      ch.closeFuture().addListener(c -> {
+        // A dial refused because the peer already dialled this node: remember whom the address
+        // reaches, so that follow() does not re-dial it every round (16 nodes in a full mesh made
+        // ~60 refused handshakes a second, and under load those timed out by the hundred).
+        String id = ch.attr(PeerPipeline.REMOTE_ID).get();
+        if (id != null && peers.session(id) != null) {
+          dialled.putIfAbsent(address, id);
+        }
+        result.completeExceptionally(new IOException("peer " + address + " closed the connection during the handshake"));
+      });
       ch.pipeline().addLast("connected", new io.netty.channel.ChannelInboundHandlerAdapter() {
         @Override
         public void handlerAdded(io.netty.channel.ChannelHandlerContext ctx) {

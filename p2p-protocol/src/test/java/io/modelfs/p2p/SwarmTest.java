@@ -85,6 +85,35 @@ class SwarmTest {
   }
 
   @Test
+  void anUploadCapHoldsTheServingNodeToItsRateOverRealSockets() throws Exception {
+    TestNode a = node("a", c -> c.withUploadRate(4 << 20)); // 4 MiB/s
+    TestNode b = node("b");
+    List<byte[]> chunks = TestNode.randomChunks(6, 1 << 20, 9); // 6 MiB
+    a.hold(chunks);
+    b.connect(a);
+    awaitHolders(b, 5, "a");
+    long t0 = System.nanoTime();
+    List<Future<byte[]>> results = new ArrayList<>();
+    for (byte[] c : chunks) {
+      results.add(pool.submit(() -> {
+        ByteSink sink = new ByteSink(0);
+        ChunkRef ref = TestNode.ref(c);
+        b.swarm.fetch("a", ref, 0, ref.size(), sink);
+        return sink.bytes();
+      }));
+    }
+    for (int i = 0; i < chunks.size(); i++) {
+      assertArrayEquals(chunks.get(i), results.get(i).get(20, TimeUnit.SECONDS), "chunk " + i);
+    }
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    // Six 1 MiB starts at 4 MiB/s: the sixth may start 5/4 s after the first. Uncapped on loopback
+    // this takes a few tens of milliseconds.
+    assertTrue(seconds >= 1.2, "6 MiB at a 4 MiB/s cap took only " + seconds + " s");
+    PeerConfig base = PeerConfig.of("x", new java.net.InetSocketAddress("127.0.0.1", 0), TestNode.KEY);
+    assertThrows(IllegalArgumentException.class, () -> base.withUploadRate(-1));
+  }
+
+  @Test
   void fetchesARangeOfAChunk() throws Exception {
     TestNode a = node("a");
     TestNode b = node("b");
@@ -131,7 +160,7 @@ class SwarmTest {
     TestNode stranger = node("stranger", c -> new PeerConfig(c.nodeId(), c.listen(),
         SwarmKey.of("another-key-another-key-another".getBytes()), c.version(), c.maxControlFrame(), c.maxChunk(),
         c.uploadSlots(), c.uploadSlotsPerPeer(), c.maxQueuedPerPeer(), c.maxConnections(), c.receiveBuffer(),
-        c.requestTimeout(), c.idleTimeout(), c.handshakeTimeout(), c.announceInterval(), c.banDuration(), c.tls()));
+        c.requestTimeout(), c.idleTimeout(), c.handshakeTimeout(), c.announceInterval(), c.banDuration(), c.tls(), 0));
     ExecutionException e = assertThrows(ExecutionException.class, () -> stranger.connect(a));
     assertTrue(e.getCause().getMessage().contains("closed the connection during the handshake"), e.getMessage());
     assertEquals(List.of(), a.swarm.connected());

@@ -169,7 +169,7 @@ class SwarmTlsTest {
         SwarmKey.of("another-key-another-key-another".getBytes()), cfg.version(), cfg.maxControlFrame(), cfg.maxChunk(),
         cfg.uploadSlots(), cfg.uploadSlotsPerPeer(), cfg.maxQueuedPerPeer(), cfg.maxConnections(), cfg.receiveBuffer(),
         cfg.requestTimeout(), cfg.idleTimeout(), cfg.handshakeTimeout(), cfg.announceInterval(), cfg.banDuration(),
-        cFiles));
+        cFiles, 0));
     assertThrows(ExecutionException.class, () -> c.connect(a));
     assertNotNull(logs.await("'c' failed the swarm key proof"), "no log line for the wrong key: " + logs.lines());
     assertEquals(List.of("b"), a.swarm.connected());

@@ -31,6 +31,17 @@ public interface Actions {
   void requestLeases(Digest model, List<Integer> chunks, List<Integer> released);
 
   /**
+   * As above, with {@code unreachable} ⊆ {@code chunks}: chunks a peer holds but this node reached
+   * no holder of for {@code FRUITLESS_ROUNDS} lease answers. The tracker leases those like free
+   * chunks, one node at a time, so the origin fallback is serialised per chunk. The scheduler always
+   * calls this one; a driver that cannot carry the flag (this default) asks without it, and the node
+   * keeps waiting for a holder it can reach.
+   */
+  default void requestLeases(Digest model, List<Integer> chunks, List<Integer> unreachable, List<Integer> released) {
+    requestLeases(model, chunks, released);
+  }
+
+  /**
    * Abandon an outstanding fetch (endgame duplicate won, a stall, or the model closed). No outcome
    * event is required after it; one may still come and is absorbed if it comes within
    * {@code peerStall} (until then the scheduler does not ask {@code from} for {@code chunk}

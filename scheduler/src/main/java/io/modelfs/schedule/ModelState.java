@@ -31,6 +31,10 @@ final class ModelState {
   /** The chunks of the lease request in flight, or null. */
   List<Integer> asking;
   long askDeadline;
+  /** The tracker's pace (issue 7): no lease request for this model before this time. */
+  long askNotBefore = Long.MIN_VALUE;
+  /** Whether the tracker's last answer set a pace (then requests gather larger batches). */
+  boolean paced;
   /** Chunks gathered for the next lease request during one pass. */
   final List<Integer> batch = new ArrayList<>();
 

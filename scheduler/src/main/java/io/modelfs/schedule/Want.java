@@ -51,10 +51,12 @@ final class Want {
   final Map<String, Long> excluded = new TreeMap<>();
   Lease lease = Lease.NONE;
   long leaseWaitUntil;
-  /** Lease answers saying "on a peer" while no usable peer had it. */
+  /**
+   * Lease answers saying "on a peer" while no connected peer held it (busy or briefly excluded
+   * holders do not count); from {@link SwarmScheduler#FRUITLESS_ROUNDS} on, lease requests flag
+   * the chunk "holders unreachable".
+   */
   int fruitlessRounds;
-  /** After {@link SwarmScheduler#FRUITLESS_ROUNDS} such answers: when this node may take it from the origin unleased. */
-  long fallbackAt;
   /** No origin fetch for this chunk before this time (after an origin or local failure). */
   long originNotBefore = Long.MIN_VALUE;
   /**

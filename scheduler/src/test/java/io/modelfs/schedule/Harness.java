@@ -105,6 +105,12 @@ final class Harness {
     }
 
     @Override
+    public void requestLeases(Digest model, List<Integer> chunks, List<Integer> unreachable, List<Integer> released) {
+      log.add("lease " + chunks + (unreachable.isEmpty() ? "" : " unreachable " + unreachable) + " release " + released
+          + model(model));
+    }
+
+    @Override
     public void cancel(Source from, ChunkId chunk) {
       log.add("cancel " + from + " #" + chunk.index() + model(chunk.model()));
     }

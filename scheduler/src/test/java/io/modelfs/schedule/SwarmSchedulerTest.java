@@ -94,20 +94,59 @@ class SwarmSchedulerTest {
   }
 
   @Test
-  void aChunkTheTrackerSaysIsOnAPeerIsWaitedForThenTakenUnleasedIfNoUsablePeerEverShowsUp() {
+  void aChunkWhoseHoldersStayUnreachableIsAskedForFlaggedAndFetchedOnlyUnderTheLease() {
     Harness h = new Harness(caps(16, 4, 8), true).open(MODEL, 2);
     h.s.want(c(0), Need.FOREGROUND);
     for (int round = 0; round < SwarmScheduler.FRUITLESS_ROUNDS; round++) {
       assertEquals(List.of("lease [0] release []"), h.take(), "round " + round);
       h.s.leaseAnswer(MODEL, List.of(), List.of(0), List.of());
-      if (round < SwarmScheduler.FRUITLESS_ROUNDS - 1) {
-        h.advance(LEASE_WAIT);
+      h.advance(LEASE_WAIT);
+    }
+    // No unleased origin fetch while the tracker answers: the request flags the chunk instead.
+    assertEquals(List.of("lease [0] unreachable [0] release []"), h.take());
+    h.s.leaseAnswer(MODEL, List.of(), List.of(), List.of(0)); // another node got the lease
+    h.advance(LEASE_WAIT);
+    assertEquals(List.of("lease [0] unreachable [0] release []"), h.take());
+    h.s.leaseAnswer(MODEL, List.of(0), List.of(), List.of());
+    assertEquals(List.of("origin #0 leased"), h.take());
+    assertEquals(0, h.s.stats().unleasedOriginFetches());
+  }
+
+  @Test
+  void aHolderThatConnectsEndsTheUnreachableFlag() {
+    Harness h = new Harness(caps(16, 4, 8), true).open(MODEL, 2);
+    h.s.wantAll(MODEL, Need.FOREGROUND);
+    for (int round = 0; round < SwarmScheduler.FRUITLESS_ROUNDS; round++) {
+      assertEquals(List.of("lease [0, 1] release []"), h.take(), "round " + round);
+      h.s.leaseAnswer(MODEL, List.of(), List.of(0, 1), List.of());
+      h.advance(LEASE_WAIT);
+    }
+    assertEquals(List.of("lease [0, 1] unreachable [0, 1] release []"), h.take());
+    h.s.leaseAnswer(MODEL, List.of(), List.of(), List.of(0, 1));
+    h.peerHas("p1", 0);
+    assertEquals(List.of("peer p1 #0"), h.take());
+    h.s.chunkVerified(c(0), Source.peer("p1"));
+    h.advance(LEASE_WAIT);
+    assertEquals(List.of("lease [1] unreachable [1] release []"), h.take(), "chunk 1 still has no reachable holder");
+  }
+
+  @Test
+  void aBusyHolderIsNotAFruitlessRound() {
+    SchedulerConfig cfg = new SchedulerConfig(16, 1, 8, 0, 4, 0, Duration.ofMinutes(1), LEASE_WAIT, 8, 0, 0);
+    Harness h = new Harness(cfg, true).open(MODEL, 3);
+    h.s.want(c(2), Need.FOREGROUND);
+    assertEquals(List.of("lease [2] release []"), h.take());
+    h.peerHas("p1", 0, 1);
+    h.s.want(c(1), Need.FOREGROUND);
+    assertEquals(List.of("peer p1 #1"), h.take());
+    h.s.want(c(0), Need.FOREGROUND); // p1 is at its per-peer cap: reachable, not asked of the tracker
+    for (int round = 0; round < 2 * SwarmScheduler.FRUITLESS_ROUNDS; round++) {
+      h.s.leaseAnswer(MODEL, List.of(), List.of(0, 2), List.of());
+      h.advance(LEASE_WAIT);
+      for (String x : h.take()) {
+        assertTrue(!x.contains("unreachable [0") && !x.startsWith("origin"), x);
       }
     }
-    assertEquals(List.of(), h.take(), "nodes spread their fallback over the next lease waits");
-    assertTrue(h.s.nextDeadline() <= h.now + SwarmScheduler.FALLBACK_SPREAD * LEASE_WAIT.toNanos());
-    h.advance(LEASE_WAIT.multipliedBy(SwarmScheduler.FALLBACK_SPREAD));
-    assertEquals(List.of("origin #0 unleased"), h.take());
   }
 
   @Test
@@ -121,7 +160,7 @@ class SwarmSchedulerTest {
     List<String> all = new java.util.ArrayList<>(h.take());
     for (int round = 0; round < 2 * SwarmScheduler.FRUITLESS_ROUNDS; round++) {
       h.s.leaseAnswer(MODEL, List.of(), List.of(0), List.of());
-      for (int i = 0; i < SwarmScheduler.FALLBACK_SPREAD; i++) {
+      for (int i = 0; i < 4; i++) {
         h.advance(LEASE_WAIT);
         all.addAll(h.take());
       }

@@ -10,8 +10,9 @@ import java.util.List;
 
 /**
  * A simulated node's transport: the scheduler's commands become events on the simulator's
- * agenda (never a synchronous call back into the scheduler). Peer fetches become flows from the
- * peer's upload link into this node's intake; origin fetches become flows through the origin's
+ * agenda (never a synchronous call back into the scheduler). Peer fetches wait in the peer's
+ * {@link UploadSlots} (as the agent's peer server queues them) and become flows from its upload
+ * link into this node's intake; origin fetches become flows through the origin's
  * aggregate cap and this node's origin stream; lease requests go to the {@link SimTracker}.
  */
 final class NodeActions implements Actions {
@@ -44,13 +45,10 @@ final class NodeActions implements Actions {
       run.fail(t, Failure.DISCONNECTED);
     } else if (!from.held.get(t.chunk)) {
       run.fail(t, Failure.NOT_FOUND);
-    } else if (from.up.flows.size() >= run.s.scheduler().uploadSlots()) {
+    } else if (!from.uploads.offer(t)) {
       run.fail(t, Failure.BUSY);
     } else {
-      Resource[] path = run.path(from.up, t.to.intake);
-      t.flow = run.net.start(path, run.chunkSizes[t.chunk], false, () -> run.sim.after(run.halfRtt, () -> run.arrived(t)));
-      t.flow.tag = t;
-      run.watch(t);
+      run.pumpUploads(from);
     }
   }
 
@@ -78,15 +76,23 @@ final class NodeActions implements Actions {
 
   @Override
   public void requestLeases(Digest model, List<Integer> chunks, List<Integer> released) {
+    requestLeases(model, chunks, List.of(), released);
+  }
+
+  /** As the agent: the chunks flagged "holders unreachable" go to the tracker with the request. */
+  @Override
+  public void requestLeases(Digest model, List<Integer> chunks, List<Integer> unreachable, List<Integer> released) {
     List<Integer> ask = List.copyOf(chunks);
+    java.util.Set<Integer> cut = java.util.Set.copyOf(unreachable);
     List<Integer> back = List.copyOf(released);
     run.sim.after(run.halfTracker, () -> {
       if (!node.alive) {
         return;
       }
-      LeaseTable.Decision a = run.tracker.lease(node, ask, back, run.sim.now() / 1_000_000);
+      LeaseTable.Decision a = run.tracker.lease(node, ask, cut, back, run.sim.now() / 1_000_000);
       run.connectToHolders(node, a.onPeers());
-      run.sim.after(run.halfTracker, () -> run.deliver(node, sc -> sc.leaseAnswer(model, a.granted(), a.onPeers(), a.busy())));
+      long nextAsk = run.tracker.nextAskMillis();
+      run.sim.after(run.halfTracker, () -> run.deliver(node, sc -> sc.leaseAnswer(model, a.granted(), a.onPeers(), a.busy(), nextAsk)));
     });
   }
 
@@ -98,6 +104,16 @@ final class NodeActions implements Actions {
       t.cancelled = true;
       if (t.flow != null) {
         run.net.cancel(t.flow);
+      }
+      if (peer != null) {
+        // The agent sends CANCEL: the request leaves the peer's queue, or its upload stops and frees the slot.
+        peer.uploads.cancelQueued(t);
+        if (t.uploading) {
+          peer.uploads.finished(t);
+          if (peer.alive) {
+            run.pumpUploads(peer);
+          }
+        }
       }
     }
   }

@@ -21,6 +21,8 @@ final class SimNode {
     final int chunk;
     Flow flow;
     boolean cancelled;
+    /** Holds one of the sender's upload slots (see {@link UploadSlots}). */
+    boolean uploading;
 
     Transfer(SimNode to, SimNode from, int chunk) {
       this.to = to;
@@ -41,6 +43,8 @@ final class SimNode {
   final BitSet held = new BitSet();
   final List<SimNode> neighbours = new ArrayList<>();
   final Map<Long, Transfer> transfers = new HashMap<>();
+  /** This node's peer server: requests from peers wait here for an upload slot. */
+  final UploadSlots uploads;
   SwarmScheduler scheduler;
   int heldCount;
   boolean alive;
@@ -50,8 +54,9 @@ final class SimNode {
   long originBytes;
   long peerBytes;
 
-  SimNode(int index, double intake, double up, double originPerNode) {
+  SimNode(int index, double intake, double up, double originPerNode, UploadSlots uploads) {
     this.index = index;
+    this.uploads = uploads;
     this.id = "n" + index;
     this.up = new Resource(id + " up", up);
     this.intake = new Resource(id + " intake", intake);

@@ -2,6 +2,7 @@ package io.modelfs.sim;
 
 import io.modelfs.core.Digest;
 import io.modelfs.schedule.lease.Availability;
+import io.modelfs.schedule.lease.LeasePacing;
 import io.modelfs.schedule.lease.LeasePolicy;
 import io.modelfs.schedule.lease.LeaseTable;
 import java.util.ArrayList;
@@ -24,6 +25,7 @@ final class SimTracker {
   private final int chunkCount;
   private final Availability availability = new Availability();
   private final LeaseTable leases;
+  private final LeasePacing pacing;
   private final int[][] sample;
   private final List<Integer> members = new ArrayList<>();
   private final boolean[] member;
@@ -32,8 +34,14 @@ final class SimTracker {
     this.model = model;
     this.chunkCount = chunks;
     this.leases = new LeaseTable(policy);
+    this.pacing = LeasePacing.of(policy);
     this.sample = new int[chunks][];
     this.member = new boolean[nodes];
+  }
+
+  /** The leader's next-ask interval for lease answers now (issue 7), the members counting as the fleet. */
+  long nextAskMillis() {
+    return pacing.intervalMillis(members.size());
   }
 
   void join(SimNode n) {
@@ -62,14 +70,18 @@ final class SimTracker {
     }
   }
 
-  /** As the real tracker's lease call: give back {@code released}, then decide on {@code chunks}. */
-  LeaseTable.Decision lease(SimNode n, List<Integer> chunks, List<Integer> released, long nowMillis) {
+  /**
+   * As the real tracker's lease call: give back {@code released}, then decide on {@code chunks},
+   * leasing those in {@code unreachable} (the node reached no holder of them) like free ones.
+   */
+  LeaseTable.Decision lease(SimNode n, List<Integer> chunks, java.util.Set<Integer> unreachable, List<Integer> released,
+      long nowMillis) {
     for (int c : released) {
       leases.release(n.id, model, c);
     }
     join(n); // asking makes it a member
     boolean only = members.size() == 1;
-    return leases.request(n.id, model, chunks, only, c -> availability.held(model, c), nowMillis);
+    return leases.request(n.id, model, chunks, unreachable::contains, only, c -> availability.held(model, c), nowMillis);
   }
 
   /** Forgets a node (graceful leave, or its node timeout after a crash): holdings and leases. */

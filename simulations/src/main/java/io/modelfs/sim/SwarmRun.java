@@ -27,8 +27,9 @@ import java.util.function.Consumer;
  *
  * <p>Design note: everything happens on the simulator's one thread, in time order; the
  * schedulers are never called from inside their own {@code Actions} (every command becomes an
- * event). A peer request reaches the peer half a round trip later, which refuses it (BUSY when
- * all its upload slots are taken, NOT_FOUND when it does not hold the chunk) or starts a flow;
+ * event). A peer request reaches the peer half a round trip later, which refuses it (NOT_FOUND
+ * when it does not hold the chunk, BUSY when the requester has 64 requests there already) or
+ * queues it for an upload slot, as the agent's peer server does ({@link UploadSlots});
  * the last byte reaches the requester half a round trip after it left. An origin request waits
  * for the node's request-rate pacing and the origin's time to first byte. A crashed node's flows
  * stop at once, its neighbours get {@code peerLost} half a round trip later, and the tracker
@@ -37,6 +38,10 @@ import java.util.function.Consumer;
 final class SwarmRun {
   private static final long MIN_TICK_STEP = 1_000;
   private static final long PROGRESS_EVERY_NANOS = 60_000_000_000L;
+  /** The agent's peer server: {@code PeerConfig.of}'s uploadSlotsPerPeer (capped at uploadSlots, as SwarmLink does). */
+  static final int UPLOAD_SLOTS_PER_PEER = 4;
+  /** The agent's peer server: {@code PeerConfig.of}'s maxQueuedPerPeer; one more request is refused BUSY. */
+  static final int MAX_QUEUED_PER_PEER = 64;
 
   final Scenario s;
   final Fleet fleet;
@@ -81,7 +86,10 @@ final class SwarmRun {
     nodes = new SimNode[fleet.size];
     sources = new Source[fleet.size];
     for (int i = 0; i < fleet.size; i++) {
-      nodes[i] = new SimNode(i, fleet.intake[i], fleet.up[i], s.origin().perNode());
+      int slots = s.scheduler().uploadSlots();
+      nodes[i] = new SimNode(i, fleet.intake[i], fleet.up[i], s.origin().perNode(),
+          new UploadSlots(slots, Math.min(slots, UPLOAD_SLOTS_PER_PEER), MAX_QUEUED_PER_PEER,
+              Math.max(1, slots / 2))); // waiting once every slot is busy, as UploadQueue.maxWaiting
       byId.put(nodes[i].id, nodes[i]);
       sources[i] = Source.peer(nodes[i].id);
     }
@@ -188,11 +196,26 @@ final class SwarmRun {
         net.cancel(t.flow);
       }
     }
+    for (SimNode.Transfer t : n.transfers.values()) {
+      if (t.from != null) {
+        t.from.uploads.removePeer(n);
+        t.from.uploads.finished(t);
+      }
+    }
+    for (SimNode.Transfer t : n.transfers.values()) {
+      if (t.from != null && t.from.alive) {
+        pumpUploads(t.from);
+      }
+    }
     n.transfers.clear();
     for (Flow f : new ArrayList<>(n.up.flows)) {
       SimNode.Transfer t = (SimNode.Transfer) f.tag;
       net.cancel(f);
       t.cancelled = true; // the requester is told peerLost, after which no outcome is owed
+      t.to.transfers.remove(t.key());
+    }
+    for (SimNode.Transfer t : n.uploads.allQueued()) {
+      t.cancelled = true;
       t.to.transfers.remove(t.key());
     }
     for (SimNode nb : n.neighbours) {
@@ -325,6 +348,19 @@ final class SwarmRun {
     }
     long phase = Math.floorMod(n.index * 0x9E3779B97F4A7C15L, every);
     return Math.floorMod(phase - sim.now(), every);
+  }
+
+  /** Starts the uploads whose turn came at {@code n}'s peer server. */
+  void pumpUploads(SimNode n) {
+    n.uploads.pump(t -> {
+      t.flow = net.start(path(n.up, t.to.intake), chunkSizes[t.chunk], false, () -> {
+        n.uploads.finished(t);
+        pumpUploads(n);
+        sim.after(halfRtt, () -> arrived(t));
+      });
+      t.flow.tag = t;
+      watch(t);
+    });
   }
 
   /** A flow's path: the given links, and the shared machine's CPU when the nodes share one. */

@@ -194,11 +194,18 @@ final class RatisTrackerClient implements TrackerClient {
   @Override
   public Leases lease(String nodeId, Digest model, Collection<Integer> chunks, Collection<Integer> released)
       throws TrackerException {
+    return lease(nodeId, model, chunks, List.of(), released);
+  }
+
+  @Override
+  public Leases lease(String nodeId, Digest model, Collection<Integer> chunks, Collection<Integer> unreachable,
+      Collection<Integer> released) throws TrackerException {
     TrackerReply r = read(TrackerRequest.newBuilder().setLease(LeaseRequestProto.newBuilder().setNodeId(nodeId)
-        .setModel(bytes(model)).addAllChunks(chunks).addAllReleased(released)).build(), config.callTimeout());
+        .setModel(bytes(model)).addAllChunks(chunks).addAllUnreachable(unreachable).addAllReleased(released)).build(),
+        config.callTimeout());
     LeaseReplyProto l = r.getLeases();
     return new Leases(List.copyOf(l.getGrantedList()), List.copyOf(l.getOnPeersList()), List.copyOf(l.getBusyList()),
-        Duration.ofMillis(l.getLeaseMillis()), r.getTerm());
+        Duration.ofMillis(l.getLeaseMillis()), r.getTerm(), Duration.ofMillis(l.getNextAskMillis()));
   }
 
   @Override

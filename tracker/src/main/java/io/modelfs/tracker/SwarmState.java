@@ -106,8 +106,18 @@ final class SwarmState {
   /** Asks for origin leases and/or gives some back. */
   synchronized LeaseTable.Decision lease(String node, ModelRecord model, List<Integer> chunks, List<Integer> released)
       throws TrackerException {
+    return lease(node, model, chunks, List.of(), released);
+  }
+
+  /**
+   * As above; chunks in {@code unreachable} (the node reached no holder of them for several lease
+   * waits) are leased like free chunks, one node at a time (see {@link LeaseTable#request}).
+   */
+  synchronized LeaseTable.Decision lease(String node, ModelRecord model, List<Integer> chunks, List<Integer> unreachable,
+      List<Integer> released) throws TrackerException {
     int count = chunkCount(model);
     checkIndices(node, model, count, chunks);
+    checkIndices(node, model, count, unreachable);
     checkIndices(node, model, count, released);
     long now = touch(node);
     Digest d = model.ref().digest();
@@ -115,7 +125,8 @@ final class SwarmState {
     availability.apply(node, d, count, null, List.of(), List.of()); // asking makes it a member
     Set<String> members = availability.members(d);
     boolean only = members.isEmpty() || (members.size() == 1 && members.contains(node));
-    return leases.request(node, d, chunks, only, c -> availability.held(d, c), now);
+    Set<Integer> cut = unreachable.isEmpty() ? Set.of() : Set.copyOf(unreachable);
+    return leases.request(node, d, chunks, cut::contains, only, c -> availability.held(d, c), now);
   }
 
   /**

@@ -33,8 +33,16 @@ public interface TrackerClient extends AutoCloseable {
     }
   }
 
-  /** The answer to a lease request: fetch {@code granted} from the origin, {@code onPeers} from peers, wait for {@code busy}. */
-  record Leases(List<Integer> granted, List<Integer> onPeers, List<Integer> busy, Duration ttl, long term) {}
+  /**
+   * The answer to a lease request: fetch {@code granted} from the origin, {@code onPeers} from peers, wait for {@code busy};
+   * send the next lease request for the model no sooner than {@code nextAsk} (issue 7: the leader's pace; zero: at once).
+   */
+  record Leases(List<Integer> granted, List<Integer> onPeers, List<Integer> busy, Duration ttl, long term, Duration nextAsk) {
+    /** An answer without a pace. */
+    public Leases(List<Integer> granted, List<Integer> onPeers, List<Integer> busy, Duration ttl, long term) {
+      this(granted, onPeers, busy, ttl, term, Duration.ZERO);
+    }
+  }
 
   // Durable (through the Raft log).
 
@@ -136,6 +144,17 @@ public interface TrackerClient extends AutoCloseable {
   }
 
   Leases lease(String nodeId, Digest model, Collection<Integer> chunks, Collection<Integer> released) throws TrackerException;
+
+  /**
+   * As {@link #lease(String, Digest, Collection, Collection)}, flagging the chunks of {@code chunks}
+   * whose holders this node could not reach for several lease waits: the tracker leases those like
+   * free chunks (one node at a time) instead of answering "on a peer". A client that cannot carry
+   * the flag (this default) asks without it; the node then keeps waiting for a reachable holder.
+   */
+  default Leases lease(String nodeId, Digest model, Collection<Integer> chunks, Collection<Integer> unreachable,
+      Collection<Integer> released) throws TrackerException {
+    return lease(nodeId, model, chunks, released);
+  }
 
   /** Waits up to {@code timeout} (capped by the client) until a peer holds any of {@code chunks}; empty on timeout. */
   List<Integer> await(String nodeId, Digest model, Collection<Integer> chunks, Duration timeout) throws TrackerException;

@@ -29,6 +29,7 @@ import io.modelfs.core.proto.TrackerLogEntry;
 import io.modelfs.core.proto.TrackerReply;
 import io.modelfs.core.proto.TrackerRequest;
 import io.modelfs.core.proto.Traffic;
+import io.modelfs.schedule.lease.LeasePacing;
 import io.modelfs.schedule.lease.LeasePolicy;
 import io.modelfs.schedule.lease.LeaseTable;
 import java.time.Clock;
@@ -51,6 +52,8 @@ import java.util.concurrent.CompletableFuture;
  */
 final class TrackerCommands {
   private final LeasePolicy policy;
+  /** Issue 7: every lease answer tells the node when to ask next, so the fleet's lease requests stay near a budget. */
+  private final LeasePacing pacing;
   private final Clock clock;
   private final TrackerCounters counters = new TrackerCounters();
   private SwarmRegistry current;
@@ -61,6 +64,7 @@ final class TrackerCommands {
     this.current = new SwarmRegistry(limits);
     this.policy = policy;
     this.clock = clock;
+    this.pacing = LeasePacing.of(policy);
   }
 
   /** True for the commands that go through the Raft log. */
@@ -173,6 +177,16 @@ final class TrackerCommands {
     none.forEach(Runnable::run);
   }
 
+  /**
+   * The next-ask interval every lease answer carries: {@code nodes / }{@value LeasePacing#DEFAULT_BUDGET}
+   * seconds (so the fleet sends about that many lease requests per second whatever its size; 250 ms
+   * for 50 nodes, 5 s for 1,000), at most half a lease TTL. All registered nodes count as askers: an
+   * upper bound that needs no per-model bookkeeping.
+   */
+  int leaseIntervalMillis() {
+    return (int) pacing.intervalMillis(current.nodes().size());
+  }
+
   /** The report interval the leader asks nodes for now (0: their own); see {@link #REPORT_BUDGET}. */
   private int reportIntervalMillis() {
     long wanted = 1000L * current.nodes().size() / REPORT_BUDGET;
@@ -257,10 +271,11 @@ final class TrackerCommands {
         LeaseRequestProto p = r.getLease();
         current.requireNode(p.getNodeId());
         ModelRecord m = current.requireModel(digest(p.getModel()));
-        LeaseTable.Decision d = soft(term, completions).lease(p.getNodeId(), m, p.getChunksList(), p.getReleasedList());
+        LeaseTable.Decision d = soft(term, completions).lease(p.getNodeId(), m, p.getChunksList(), p.getUnreachableList(),
+            p.getReleasedList());
         return done(TrackerReply.newBuilder().setTerm(term).setLeases(LeaseReplyProto.newBuilder()
             .addAllGranted(d.granted()).addAllOnPeers(d.onPeers()).addAllBusy(d.busy())
-            .setLeaseMillis(policy.ttlMillis())).build());
+            .setLeaseMillis(policy.ttlMillis()).setNextAskMillis(leaseIntervalMillis())).build());
       }
       case PING -> {
         current.requireNode(r.getPing().getNodeId());

@@ -123,6 +123,22 @@ public final class TrackerBench {
                 .addAllReleased(i < threads ? List.of() : lease((int) (i % threads), i / threads - 1))).build(), 1)),
             String.format("%,.0f lease grants/s (swarm cap 64 at once)", grants / (each.toNanos() / 1e9)));
       }
+      if (want("lease32")) {
+        // Issue 7: a paced request gathers up to 4 x leaseBatch = 32 chunks (most answered busy or on a peer).
+        long grantsBefore = cluster.server(leader).commands().counters().leaseGrants();
+        Result leases = run(threads, each, (t, i) -> {
+          List<Integer> want = lease(t, i, 32);
+          List<Integer> release = i == 0 ? List.of() : lease(t, i - 1);
+          clients.get(t % 4).lease("node-" + t, model.digest(), want, release);
+        });
+        long grants = cluster.server(leader).commands().counters().leaseGrants() - grantsBefore;
+        row("paced lease request (32 chunks, 4 released next time)", leases,
+            baseRun(each, i -> base.read(TrackerRequest.newBuilder().setLease(LeaseRequestProto.newBuilder()
+                .setNodeId("node-" + (i % threads)).setModel(digest)
+                .addAllChunks(lease((int) (i % threads), i / threads, 32))
+                .addAllReleased(i < threads ? List.of() : lease((int) (i % threads), i / threads - 1))).build(), 1)),
+            String.format("%,.0f lease grants/s (swarm cap 64 at once)", grants / (each.toNanos() / 1e9)));
+      }
       if (want("lookup")) {
         row("lookup (resolve name:tag)", run(threads, each, (t, i) -> clients.get(t % 4).resolve("bench", "latest")),
             baseRun(each, i -> base.read(TrackerRequest.newBuilder().setResolve(ResolveProto.newBuilder().setName("bench")).build(), 1)), "");
@@ -169,8 +185,13 @@ public final class TrackerBench {
   }
 
   private static List<Integer> lease(int thread, long i) {
-    int start = (int) ((thread * 4L + i * 4L * 64) % (CHUNKS - 4));
-    return IntStream.range(start, start + 4).boxed().toList();
+    return lease(thread, i, 4);
+  }
+
+  /** {@code n} chunks starting where the 4-chunk request of (thread, i) starts. */
+  private static List<Integer> lease(int thread, long i, int n) {
+    int start = (int) ((thread * 4L + i * 4L * 64) % (CHUNKS - n));
+    return IntStream.range(start, start + n).boxed().toList();
   }
 
   private static AnnounceProto.Builder announce(Fixtures.Model model, List<Integer> chunks, boolean have) {

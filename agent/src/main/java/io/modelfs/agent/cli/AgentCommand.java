@@ -54,7 +54,7 @@ final class AgentCommand implements Callable<Integer> {
   int kernelReadaheadKb = MountConfig.DEFAULT_KERNEL_READAHEAD_KB;
 
   @Option(names = "--format-prefetch", negatable = true, defaultValue = "true", fallbackValue = "true",
-      description = "Opening a safetensors file prefetches its tensors in file order (default: ${DEFAULT-VALUE}).")
+      description = "Opening a safetensors or GGUF file prefetches its tensors in file order (default: ${DEFAULT-VALUE}).")
   boolean formatPrefetch = true;
 
   @Option(names = {"--config", "--origin-config"}, paramLabel = "FILE",
@@ -90,6 +90,11 @@ final class AgentCommand implements Callable<Integer> {
   @Option(names = "--download-limit", paramLabel = "SIZE",
       description = "Most bytes per second this node fetches, e.g. 500MiB; 0: no cap (default: ${DEFAULT-VALUE}).")
   String downloadLimit = "0";
+
+  @Option(names = "--upload-limit", paramLabel = "SIZE",
+      description = "Most bytes per second this node uploads to peers, all together, e.g. 200MiB; 0: no cap"
+          + " (default: ${DEFAULT-VALUE}).")
+  String uploadLimit = "0";
 
   @Option(names = "--upload-slots",
       description = "Chunks uploaded to peers at once (default: ${DEFAULT-VALUE}).")
@@ -165,7 +170,8 @@ final class AgentCommand implements Callable<Integer> {
   private SchedulerConfig scheduler() {
     SchedulerConfig d = SchedulerConfig.defaults();
     return new SchedulerConfig(maxDownloads, Math.min(d.maxPerPeer(), maxDownloads), originConcurrency,
-        daemon.parse("download-limit", downloadLimit, ByteSize::parse), uploadSlots, d.uploadBytesPerSecond(),
+        daemon.parse("download-limit", downloadLimit, ByteSize::parse), uploadSlots,
+        daemon.parse("upload-limit", uploadLimit, ByteSize::parse),
         d.peerStall(), d.leaseWait(), d.leaseBatch(), d.endgameChunks(), d.fallbackOriginBytesPerSecond());
   }
 

@@ -67,6 +67,17 @@ public final class LeaseTable {
    * again; free chunks are granted while the cap and the batch allow; the rest are busy.
    */
   public Decision request(String node, Digest model, List<Integer> chunks, boolean onlyMember, IntPredicate onPeers, long now) {
+    return request(node, model, chunks, c -> false, onlyMember, onPeers, now);
+  }
+
+  /**
+   * As above, except that chunks {@code unreachable} flags (the node could not reach any holder
+   * for several lease waits) are leased like free chunks even though a peer holds them: one node
+   * at a time gets the lease, the others are told busy and see the chunk appear on a peer they
+   * can reach. This keeps the origin fallback of unreachable holders to about one fetch per chunk.
+   */
+  public Decision request(String node, Digest model, List<Integer> chunks, IntPredicate unreachable, boolean onlyMember,
+      IntPredicate onPeers, long now) {
     expire(now);
     renew(node, now);
     List<Integer> granted = new ArrayList<>();
@@ -77,7 +88,7 @@ public final class LeaseTable {
     for (int chunk : new LinkedHashSet<>(chunks)) {
       Key key = new Key(model, chunk);
       Lease l = leases.get(key);
-      if (onPeers.test(chunk)) {
+      if (onPeers.test(chunk) && !unreachable.test(chunk)) {
         peers.add(chunk);
       } else if (l != null && l.holder().equals(node)) {
         granted.add(chunk);

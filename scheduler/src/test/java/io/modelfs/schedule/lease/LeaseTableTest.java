@@ -35,6 +35,18 @@ class LeaseTableTest {
   }
 
   @Test
+  void aChunkOnPeersFlaggedUnreachableIsLeasedToOneNodeAtATime() {
+    LeaseTable.Decision a = table.request("a", M, List.of(0, 1), c -> c == 0, false, c -> true, 0);
+    assertEquals(List.of(0), a.granted(), "unreachable holders: the origin under a lease");
+    assertEquals(List.of(1), a.onPeers(), "unflagged: take it from a peer");
+    LeaseTable.Decision b = table.request("b", M, List.of(0), c -> true, false, c -> true, 0);
+    assertEquals(List.of(0), b.busy(), "a second node waits for the first to announce it");
+    table.chunkAppeared(M, 0);
+    assertEquals(List.of(0), table.request("b", M, List.of(0), c -> true, false, c -> true, 0).granted(),
+        "a node that still reaches no holder after it appeared gets the next lease");
+  }
+
+  @Test
   void limitsNewLeasesToTheBatchUnlessTheOnlyMemberAndCapsThemSwarmWide() {
     assertEquals(range(0, 5), table.request("a", M, range(0, 5), true, c -> false, 0).granted());
     LeaseTable.Decision shared = table.request("b", M, range(10, 15), false, c -> false, 0);
