@@ -69,18 +69,7 @@ class SwarmTest {
     a.hold(chunks);
     assertEquals("a", b.connect(a));
     awaitHolders(b, 7, "a");
-    List<Future<byte[]>> results = new ArrayList<>();
-    for (byte[] c : chunks) {
-      results.add(pool.submit(() -> {
-        ByteSink sink = new ByteSink(0);
-        ChunkRef ref = TestNode.ref(c);
-        b.swarm.fetch("a", ref, 0, ref.size(), sink);
-        return sink.bytes();
-      }));
-    }
-    for (int i = 0; i < chunks.size(); i++) {
-      assertArrayEquals(chunks.get(i), results.get(i).get(20, TimeUnit.SECONDS), "chunk " + i);
-    }
+    fetchAllAtOnce(b, "a", chunks);
     assertEquals(List.of("b"), a.swarm.connected());
   }
 
@@ -93,18 +82,7 @@ class SwarmTest {
     b.connect(a);
     awaitHolders(b, 5, "a");
     long t0 = System.nanoTime();
-    List<Future<byte[]>> results = new ArrayList<>();
-    for (byte[] c : chunks) {
-      results.add(pool.submit(() -> {
-        ByteSink sink = new ByteSink(0);
-        ChunkRef ref = TestNode.ref(c);
-        b.swarm.fetch("a", ref, 0, ref.size(), sink);
-        return sink.bytes();
-      }));
-    }
-    for (int i = 0; i < chunks.size(); i++) {
-      assertArrayEquals(chunks.get(i), results.get(i).get(20, TimeUnit.SECONDS), "chunk " + i);
-    }
+    fetchAllAtOnce(b, "a", chunks);
     double seconds = (System.nanoTime() - t0) / 1e9;
     // Six 1 MiB starts at 4 MiB/s: the sixth may start 5/4 s after the first. Uncapped on loopback
     // this takes a few tens of milliseconds.
@@ -349,5 +327,21 @@ class SwarmTest {
     }
     assertEquals(List.of(), a.swarm.connected());
     assertEquals(List.of(), b.swarm.connected());
+  }
+
+  /** {@code to} fetches every chunk from {@code from}, all at once, and checks each byte. */
+  private void fetchAllAtOnce(TestNode to, String from, List<byte[]> chunks) throws Exception {
+    List<Future<byte[]>> results = new ArrayList<>();
+    for (byte[] c : chunks) {
+      results.add(pool.submit(() -> {
+        ByteSink sink = new ByteSink(0);
+        ChunkRef ref = TestNode.ref(c);
+        to.swarm.fetch(from, ref, 0, ref.size(), sink);
+        return sink.bytes();
+      }));
+    }
+    for (int i = 0; i < chunks.size(); i++) {
+      assertArrayEquals(chunks.get(i), results.get(i).get(20, TimeUnit.SECONDS), "chunk " + i);
+    }
   }
 }

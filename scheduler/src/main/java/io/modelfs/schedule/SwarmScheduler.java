@@ -70,6 +70,13 @@ public final class SwarmScheduler {
   static final int PACED_BATCH_FACTOR = 4;
   /** The longest wait between lease requests the scheduler accepts from a tracker. */
   static final long MAX_NEXT_ASK_MILLIS = 60_000;
+  /**
+   * Lease requests unanswered in a row before the scheduler counts the tracker down and fetches
+   * from the origin unleased. One slow answer is not an outage: with 16 agents on 2 cores, single
+   * LEASE timeouts each turned into unleased origin fetches (fanout N = 16: 127 of them, 2.2–2.8
+   * model copies from the origin); the first is asked again after {@code leaseWait}.
+   */
+  static final int TRACKER_DOWN_AFTER = 2;
 
   private final String self;
   private final SchedulerConfig config;
@@ -89,6 +96,8 @@ public final class SwarmScheduler {
   private final Pacer download;
   private final Pacer fallback;
   private boolean trackerDown;
+  /** Lease requests unanswered in a row (see {@link #TRACKER_DOWN_AFTER}). */
+  private int unanswered;
   private long nextProbe;
   private int active;
   private int originActive;
@@ -487,6 +496,7 @@ public final class SwarmScheduler {
     try {
       long now = ticker.nanos();
       trackerDown = false;
+      unanswered = 0;
       ModelState m = models.get(model);
       if (m == null) {
         if (tracker && !granted.isEmpty()) {
@@ -843,6 +853,12 @@ public final class SwarmScheduler {
         }
       }
       m.asking = null;
+      if (!trackerDown && ++unanswered < TRACKER_DOWN_AFTER) {
+        // Ask again after a lease wait, as after a refusal; the tracker is not counted down yet.
+        m.askNotBefore = now + leaseWaitNanos;
+        timers.add(m.askNotBefore);
+        return;
+      }
     }
     trackerDown = true;
     nextProbe = now + leaseWaitNanos;

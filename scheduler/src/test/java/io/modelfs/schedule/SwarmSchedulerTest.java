@@ -245,13 +245,34 @@ class SwarmSchedulerTest {
   }
 
   @Test
-  void aLeaseRequestWithoutAnswerCountsAsTrackerUnavailable() {
+  void twoLeaseRequestsWithoutAnswerCountAsTrackerUnavailable() {
     SchedulerConfig cfg = new SchedulerConfig(16, 4, 8, 0, 4, 0, STALL, LEASE_WAIT, 8, 0, 0);
     Harness h = new Harness(cfg, true).open(MODEL, 2);
     h.s.want(c(0), Need.FOREGROUND);
     assertEquals(List.of("lease [0] release []"), h.take());
     h.advance(STALL);
+    assertEquals(List.of(), h.take(), "one unanswered request is not an outage: no unleased origin fetch yet");
+    h.advance(LEASE_WAIT);
+    assertEquals(List.of("lease [0] release []"), h.take(), "asked again after a lease wait");
+    h.advance(STALL);
     assertEquals(List.of("origin #0 unleased"), h.take());
+  }
+
+  @Test
+  void anAnswerBetweenTimeoutsStartsTheCountAfresh() {
+    SchedulerConfig cfg = new SchedulerConfig(16, 4, 8, 0, 4, 0, STALL, LEASE_WAIT, 8, 0, 0);
+    Harness h = new Harness(cfg, true).open(MODEL, 2);
+    h.s.want(c(0), Need.FOREGROUND);
+    h.take();
+    h.s.trackerUnavailable(MODEL);
+    h.advance(LEASE_WAIT);
+    assertEquals(List.of("lease [0] release []"), h.take());
+    h.s.leaseAnswer(MODEL, List.of(), List.of(), List.of(0));
+    h.advance(LEASE_WAIT);
+    assertEquals(List.of("lease [0] release []"), h.take());
+    h.s.trackerUnavailable(MODEL);
+    assertEquals(List.of(), h.take(), "the answer in between reset the count");
+    assertEquals(0, h.s.stats().unleasedOriginFetches());
   }
 
   @Test
@@ -259,6 +280,10 @@ class SwarmSchedulerTest {
     SchedulerConfig cfg = new SchedulerConfig(16, 4, 8, 0, 4, 0, STALL, LEASE_WAIT, 8, 0, Harness.MIB);
     Harness h = new Harness(cfg, true).open(MODEL, 4);
     h.s.wantAll(MODEL, Need.PREFETCH);
+    assertEquals(1, h.take().size());
+    h.s.trackerUnavailable(MODEL);
+    assertEquals(List.of(), h.take(), "the first failure is asked again after a lease wait");
+    h.advance(LEASE_WAIT);
     assertEquals(1, h.take().size());
     h.s.trackerUnavailable(MODEL);
     List<String> first = h.take();
