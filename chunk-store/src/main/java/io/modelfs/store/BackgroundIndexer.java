@@ -11,8 +11,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,11 +41,9 @@ final class BackgroundIndexer implements Closeable {
   private final boolean fsync;
   private final LinkedBlockingQueue<Published> queue = new LinkedBlockingQueue<>();
   private final Set<Digest> pending = ConcurrentHashMap.newKeySet();
-  private final ReentrantLock holdLock = new ReentrantLock();
-  private final Condition released = holdLock.newCondition();
   private final Thread thread;
   private volatile boolean closed;
-  private boolean held;
+  private boolean held; // guarded by this
   private int unfinished; // queued or being synced; guarded by this
 
   /** Starts the indexing thread. */
@@ -107,24 +103,14 @@ final class BackgroundIndexer implements Closeable {
    * Stops indexing until {@link #release()} (or close): for tests that need the window between
    * publish and index entry to stay open, e.g. to kill a process inside it.
    */
-  void hold() {
-    holdLock.lock();
-    try {
-      held = true;
-    } finally {
-      holdLock.unlock();
-    }
+  synchronized void hold() {
+    held = true;
   }
 
   /** Resumes indexing after {@link #hold()}. */
-  void release() {
-    holdLock.lock();
-    try {
-      held = false;
-      released.signalAll();
-    } finally {
-      holdLock.unlock();
-    }
+  synchronized void release() {
+    held = false;
+    notifyAll();
   }
 
   /** Indexes everything queued (waiting up to a minute), then stops the thread. */
@@ -166,14 +152,9 @@ final class BackgroundIndexer implements Closeable {
     }
   }
 
-  private void awaitRelease() throws InterruptedException {
-    holdLock.lock();
-    try {
-      while (held && !closed) {
-        released.await();
-      }
-    } finally {
-      holdLock.unlock();
+  private synchronized void awaitRelease() throws InterruptedException {
+    while (held && !closed) {
+      wait();
     }
   }
 

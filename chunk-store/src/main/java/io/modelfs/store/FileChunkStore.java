@@ -3,6 +3,7 @@ package io.modelfs.store;
 import io.modelfs.core.ChunkRef;
 import io.modelfs.core.Digest;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.ClosedChannelException;
@@ -246,7 +247,7 @@ public final class FileChunkStore implements ChunkStore {
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new java.io.InterruptedIOException("interrupted while waiting for chunk store at " + layout.root()
+      throw new InterruptedIOException("interrupted while waiting for chunk store at " + layout.root()
           + " to index its published chunks before verify");
     }
     return new Verifier(layout, table, index, files, evictor, counters, clock).verify(digests);

@@ -283,9 +283,7 @@ class ModelFileSystemTest {
     fs = new ModelFileSystem(new InMemoryCatalog().add(st), MountConfig.defaults(), CLOCK, Runnable::run);
     long handle = fs.open("/" + st.ref() + "/m.safetensors", ModelFileSystem.O_RDONLY);
     assertEquals(List.of(), List.copyOf(st.prefetches));
-    ByteBuffer all = ByteBuffer.allocate(bytes.length);
-    assertEquals(bytes.length, fs.read(handle, 0, all));
-    assertArrayEquals(bytes, all.array());
+    assertReadsBack(handle, bytes);
   }
 
   @Test
@@ -323,9 +321,7 @@ class ModelFileSystemTest {
       expected.add("model-Q8_0.gguf#" + c);
     }
     assertEquals(expected, List.copyOf(m.prefetches));
-    ByteBuffer all = ByteBuffer.allocate(bytes.length);
-    assertEquals(bytes.length, fs.read(handle, 0, all));
-    assertArrayEquals(bytes, all.array());
+    assertReadsBack(handle, bytes);
   }
 
   @Test
@@ -341,10 +337,15 @@ class ModelFileSystemTest {
       fs = new ModelFileSystem(new InMemoryCatalog().add(m), MountConfig.defaults(), CLOCK, Runnable::run);
       long handle = fs.open("/" + m.ref() + "/m.gguf", ModelFileSystem.O_RDONLY);
       assertEquals(List.of(), List.copyOf(m.prefetches));
-      ByteBuffer all = ByteBuffer.allocate(broken.length);
-      assertEquals(broken.length, fs.read(handle, 0, all));
-      assertArrayEquals(broken, all.array());
+      assertReadsBack(handle, broken);
     }
+  }
+
+  /** Reads the open file {@code handle} whole in one call and checks it is {@code expected}. */
+  private void assertReadsBack(long handle, byte[] expected) throws Exception {
+    ByteBuffer all = ByteBuffer.allocate(expected.length);
+    assertEquals(expected.length, fs.read(handle, 0, all));
+    assertArrayEquals(expected, all.array());
   }
 
   private List<Integer> prefetchedChunks() {

@@ -11,6 +11,8 @@ import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,8 +62,8 @@ final class ChunkUpload implements UploadQueue.Upload {
   @Override
   public void later(Runnable task, long nanos) {
     try {
-      session.channel().eventLoop().schedule(task, nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
-    } catch (java.util.concurrent.RejectedExecutionException e) {
+      session.channel().eventLoop().schedule(task, nanos, TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException e) {
       log.debug("upload pacing timer not set: the swarm is closing ({})", e.toString());
     }
   }

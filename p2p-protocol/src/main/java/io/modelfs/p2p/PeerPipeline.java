@@ -5,6 +5,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.AttributeKey;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -12,7 +13,7 @@ import org.slf4j.LoggerFactory;
 /** Builds every peer connection's pipeline, inbound and outbound alike. */
 final class PeerPipeline extends ChannelInitializer<SocketChannel> {
   /** The authenticated peer's id, set before the duplicate-connection rule runs (a refused dial learns whom it reached). */
-  static final io.netty.util.AttributeKey<String> REMOTE_ID = io.netty.util.AttributeKey.valueOf("modelfs.remoteId");
+  static final AttributeKey<String> REMOTE_ID = AttributeKey.valueOf("modelfs.remoteId");
 
   private static final Logger log = LoggerFactory.getLogger(PeerPipeline.class);
 

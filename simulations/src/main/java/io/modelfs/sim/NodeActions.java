@@ -7,6 +7,7 @@ import io.modelfs.schedule.Failure;
 import io.modelfs.schedule.Source;
 import io.modelfs.schedule.lease.LeaseTable;
 import java.util.List;
+import java.util.Set;
 
 /**
  * A simulated node's transport: the scheduler's commands become events on the simulator's
@@ -83,7 +84,7 @@ final class NodeActions implements Actions {
   @Override
   public void requestLeases(Digest model, List<Integer> chunks, List<Integer> unreachable, List<Integer> released) {
     List<Integer> ask = List.copyOf(chunks);
-    java.util.Set<Integer> cut = java.util.Set.copyOf(unreachable);
+    Set<Integer> cut = Set.copyOf(unreachable);
     List<Integer> back = List.copyOf(released);
     run.sim.after(run.halfTracker, () -> {
       if (!node.alive) {
