@@ -19,7 +19,8 @@
 # whole model; origin = bytes the origin's veth sent during the workload / model size (counted on
 # the link with the kernel's tx_bytes, so it includes HTTP and TCP overhead); rss = the highest
 # peak RSS (VmHWM) of any agent over both workloads. Agents are up, connected and idle before the
-# clock starts. Everything (namespaces, veths, mounts, processes, files) is removed on exit.
+# clock starts; they run at nice 10, the tracker and the origin at 0. Everything (namespaces, veths,
+# mounts, processes, files) is removed on exit.
 #
 # Needs root, iproute2, nsenter, curl, python3, java, agent/target/modelfs.jar and the resolved
 # origin-adapters test classpath (for s3proxy). Agents start with `nsenter --net` (not `ip netns
@@ -69,7 +70,7 @@ teardown() {
   for m in "${mounts[@]}"; do mountpoint -q "$m" && { fusermount -u -z "$m" 2>/dev/null || umount -l "$m"; }; done
   for ns in "${namespaces[@]}"; do ip netns del "$ns" 2>/dev/null; done
   [ -z "$keep" ] || { mkdir -p "$keep"; cp "$work"/*.log "$keep"/ 2>/dev/null; }
-  rm -rf "$work"
+  rm -rf "$work" "${tracker_data:-}"
 }
 trap teardown EXIT
 trap 'exit 130' INT TERM
@@ -89,9 +90,13 @@ node() { # node NAME OCTET: a namespace on the hub's bridge as eth0
   ip -n "$ns" link set lo up
 }
 in_ns() { local ns=$prefix$1; shift; nsenter --net="/var/run/netns/$ns" "$@"; }
-spawn() { # spawn NAME LOG CMD...: in the background in NAME's namespace; $! is CMD (nsenter execs)
+# Niceness: the tracker and the origin run at 0 and the agents at 10. In a fleet the tracker and the
+# bucket run on machines of their own; here 16 agents on 2 cores starved the tracker JVM until its
+# LEASE answers timed out twice in a row and agents fell back to unleased origin fetches (2026-11-28
+# 05:43: 108 of 254 origin fetches), which measured this machine's CPU, not the swarm.
+spawn() { # [NICE=n] spawn NAME LOG CMD...: in the background in NAME's namespace; $! is CMD (nsenter execs)
   local ns=$prefix$1 log=$2; shift 2
-  nice -n 5 nsenter --net="/var/run/netns/$ns" "$@" >"$log" 2>&1 &
+  nice -n "${NICE:-10}" nsenter --net="/var/run/netns/$ns" "$@" >"$log" 2>&1 &
   pids+=($!)
   last_pid=$!
 }
@@ -133,7 +138,7 @@ jclouds.filesystem.basedir=$work/blobs
 jclouds.identity=local
 jclouds.credential=local
 EOF
-spawn origin "$work/s3proxy.log" java -Xmx512m "${agent_opts[@]}" -Dlogback.configurationFile="$work/s3proxy-logback.xml" -cp "$(cat "$cp_file")" org.gaul.s3proxy.Main \
+NICE=0 spawn origin "$work/s3proxy.log" java -Xmx512m "${agent_opts[@]}" -Dlogback.configurationFile="$work/s3proxy-logback.xml" -cp "$(cat "$cp_file")" org.gaul.s3proxy.Main \
   --properties "$work/s3proxy.conf"
 wait_for "s3proxy (log: $work/s3proxy.log)" 90 in_ns origin curl -sf -o /dev/null "http://$(addr 2):8080/" \
   || { tail -20 "$work/s3proxy.log" >&2; exit 1; }
@@ -151,8 +156,12 @@ EOF
 # have node ids of their own, and a direct run (> 30 s = 3 lease TTLs for N >= 4) separates two
 # swarm runs, so the tracker has forgotten the previous run's nodes and holdings.
 node t 5
-spawn t "$work/tracker.log" java -Xmx256m "${java_opts[@]}" -jar "$jar" tracker --id t1 \
-  --peers "t1=$(addr 5):7300" --data "$work/tracker"
+# The tracker's Raft log lives in memory (/dev/shm): in a fleet it has a disk of its own, while here its
+# log fsyncs (registrations, heartbeats, reports) would queue behind the agents' chunk writes and fsyncs
+# on one disk.
+tracker_data=$(mktemp -d /dev/shm/modelfs-fanout-tracker.XXXXXX)
+NICE=0 spawn t "$work/tracker.log" java -Xmx256m "${java_opts[@]}" -jar "$jar" tracker --id t1 \
+  --peers "t1=$(addr 5):7300" --data "$tracker_data"
 tracker="t1=$(addr 5):7300"
 wait_for "the tracker (log: $work/tracker.log)" 300 grep -q "leader is now" "$work/tracker.log" \
   || { tail -20 "$work/tracker.log" >&2; exit 1; }
@@ -266,6 +275,7 @@ for n in $counts; do
 done
 echo
 echo "# $(date -u +%FT%TZ) fanout: ${size} MiB model, $chunk chunks, origin egress $rate, agents -Xmx$xmx ${agent_opts[*]};" \
+  "agents at nice 10, tracker and origin at nice 0 (the tracker gets the CPU first); agents warm before the clock;" \
   "$(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 echo "| N | mode | work | wall s | origin / model | nodes ok | agents' CPU s | peak RSS MiB |"

@@ -4,6 +4,7 @@
 # the same run; prints a Markdown table. "Cold": a fresh modelfs agent with an empty store,
 # fresh rclone/s3fs mounts, and `echo 3 > /proc/sys/vm/drop_caches` before every read. Each
 # mount is made and the file stat'ed (for modelfs: the manifest fetched) before the clock starts.
+# The agent runs through bin/modelfs (its default JVM options and start-up warm-up, as a user gets).
 #
 # Usage: [SIZE_MIB=2048] [RUNS=1] [BENCH_DIR=/var/tmp/modelfs-mounters] [READERS="curl rclone s3fs modelfs"]
 #        [STORE=$BENCH_DIR/store] [AGENT_FLAGS=...] [MODELFS_JAVA_OPTS=...] [JAR=agent/target/modelfs.jar]
@@ -75,7 +76,7 @@ echo "# $(date -u +%FT%TZ) $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)
 modelfs_cold() {
   rm -rf "$STORE"
   # shellcheck disable=SC2086
-  java -Xmx1g ${MODELFS_JAVA_OPTS:-} -jar "$jar" agent --mount "$BENCH_DIR/mnt-modelfs" --store "$STORE" \
+  MODELFS_JAR=$jar MODELFS_JAVA_OPTS="-Xmx1g ${MODELFS_JAVA_OPTS:-}" "$root/bin/modelfs" agent --mount "$BENCH_DIR/mnt-modelfs" --store "$STORE" \
     --manifests s3://bench/model/.modelfs/manifests/ --config "$BENCH_DIR/origins.properties" \
     --control "$BENCH_DIR/agent.sock" --http off ${AGENT_FLAGS:-} >>"$log" 2>&1 &
   agent=$!
@@ -86,6 +87,7 @@ modelfs_cold() {
   s=$(timed_read "$BENCH_DIR/mnt-modelfs/$ref/weights.bin")
   c=$(echo "$(cpu "$agent") - $c0 + $(cpu "$server") - $s0" | bc -l)
   rss=$(grep VmHWM /proc/$agent/status | awk '{print $2}')
+  echo "modelfs agent alone: $(echo "$(cpu "$agent") - $c0" | bc -l) CPU s during the read, $(cpu "$agent") CPU s since start" >&2
   kill "$agent"; wait "$agent" 2>/dev/null || true; agent=
   mountpoint -q "$BENCH_DIR/mnt-modelfs" && fusermount -u -z "$BENCH_DIR/mnt-modelfs" || true
   echo "$s $rss $c"

@@ -1,5 +1,6 @@
 package io.modelfs.agent;
 
+import io.modelfs.store.LoadCancelledException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.WritableByteChannel;
@@ -14,7 +15,7 @@ final class Cancellable {
   private Cancellable() {}
 
   /** Thrown into the load when its fetch was cancelled. */
-  static final class CancelledException extends IOException {
+  static final class CancelledException extends LoadCancelledException {
     CancelledException(String what) {
       super(what + " was cancelled by the scheduler");
     }

@@ -689,8 +689,9 @@ final class FetchDriver implements SwarmListener, AutoCloseable {
     } catch (TrackerException e) {
       switch (e.code()) {
         case UNAVAILABLE, UNKNOWN_MODEL, INVALID -> {
-          log.warn("node {}: no origin leases for model {} ({}: {}); fetching from the origin under the"
-              + " per-node fallback rate", self, model.shortHex(), e.code(), e.getMessage());
+          log.warn("node {}: no answer to a lease request for model {} ({}: {}); asking again with backoff; if"
+              + " the tracker stays unreachable, chunks a reader is blocked on come from the origin under the"
+              + " per-node fallback rate, pull/prefetch after a grace", self, model.shortHex(), e.code(), e.getMessage());
           post("tracker unavailable", () -> scheduler.trackerUnavailable(model));
         }
         default -> {

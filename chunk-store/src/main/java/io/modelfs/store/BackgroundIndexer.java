@@ -5,6 +5,7 @@ import io.modelfs.core.Digest;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.StandardOpenOption;
 import java.util.Set;
@@ -27,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * bytes. The {@link AccessFlusher} skips chunks still {@link #pending(Digest) pending}, so it
  * cannot write an entry for a file not yet on disk.
  *
- * <p>Errors: a chunk whose file is gone (evicted meanwhile) is skipped; a failed fsync or index
+ * <p>Errors: a chunk whose file is gone (evicted meanwhile) is skipped, and an entry written
+ * just as the evictor deleted the file is removed again; a failed fsync or index
  * write is logged with the chunk and the cause, and the chunk stays pending (served, but never
  * indexed in this run, so the next open re-hashes it). Thread-safe.
  */
@@ -174,6 +176,10 @@ final class BackgroundIndexer implements Closeable {
     }
     try {
       index.put(digest, ChunkIndex.Entry.published(digest, chunk.size(), millis));
+      if (!Files.exists(layout.chunkPath(digest))) {
+        // Evicted between the fsync and the entry: the evictor's removal may have come first.
+        index.remove(digest);
+      }
       pending.remove(digest);
     } catch (IOException | RuntimeException e) {
       log.warn("{}: could not write the index entry of chunk {} ({}); it is served, and the next open re-hashes it",

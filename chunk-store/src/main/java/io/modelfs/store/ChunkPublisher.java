@@ -75,6 +75,9 @@ final class ChunkPublisher {
       counters.verificationFailed();
       log.warn(e.getMessage());
       throw e;
+    } catch (LoadCancelledException e) {
+      log.debug("chunk {} from {}: {}", chunk.digest(), source, e.getMessage());
+      throw e;
     } catch (IOException | RuntimeException e) {
       counters.loadFailed();
       if (isDiskFull(e)) {

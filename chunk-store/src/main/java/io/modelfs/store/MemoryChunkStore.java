@@ -238,6 +238,9 @@ public final class MemoryChunkStore implements ChunkStore {
       counters.verificationFailed();
       log.warn(e.getMessage());
       throw e;
+    } catch (LoadCancelledException e) {
+      log.debug("{}: chunk {} from {}: {}", name, chunk.digest(), source, e.getMessage());
+      throw e;
     } catch (IOException | RuntimeException e) {
       counters.loadFailed();
       log.warn("{}: chunk {} from {} failed to load: {}", name, chunk.digest(), source, e.toString());

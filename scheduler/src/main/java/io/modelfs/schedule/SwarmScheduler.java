@@ -24,7 +24,9 @@ import java.util.TreeSet;
  * peer that stalls (no verified chunk within {@code peerStall}), refuses or disconnects is
  * skipped for that chunk and the chunk re-requested elsewhere; an origin fetch gets
  * {@value #ORIGIN_STALL_FACTOR} × {@code peerStall}. With the tracker unreachable, the
- * scheduler fetches from the origin itself, paced at {@code fallbackOriginBytesPerSecond}.
+ * scheduler fetches chunks a reader is blocked on from the origin itself, paced at
+ * {@code fallbackOriginBytesPerSecond}; readahead and prefetch wait for peers and the tracker
+ * (probed with backoff) for {@value #TRACKER_DOWN_GRACE_LEASE_WAITS} lease waits, then fall back too.
  * Nothing waits forever: every wait has a deadline that {@link #tick} enforces.
  *
  * <p>Design note. Wants live in two queues: urgent ones (FOREGROUND, READAHEAD) in one queue
@@ -77,6 +79,16 @@ public final class SwarmScheduler {
    * model copies from the origin); the first is asked again after {@code leaseWait}.
    */
   static final int TRACKER_DOWN_AFTER = 2;
+  /**
+   * While the tracker is down, only a chunk a reader is blocked on (FOREGROUND) goes to the origin
+   * unleased at once; readahead and pull/prefetch wants keep waiting for peers and the tracker this
+   * many {@code leaseWait}s from the moment it was counted down, then fall back too (every node
+   * fetching the whole model unleased is what the lease exists to prevent; waiting forever is what
+   * the issue forbids).
+   */
+  static final int TRACKER_DOWN_GRACE_LEASE_WAITS = 10;
+  /** While the tracker is down it is probed after 1, 2, 4, … {@code leaseWait}s, at most this many. */
+  static final int MAX_PROBE_LEASE_WAITS = 8;
 
   private final String self;
   private final SchedulerConfig config;
@@ -99,6 +111,10 @@ public final class SwarmScheduler {
   /** Lease requests unanswered in a row (see {@link #TRACKER_DOWN_AFTER}). */
   private int unanswered;
   private long nextProbe;
+  /** When the tracker was counted down (valid while {@link #trackerDown}). */
+  private long trackerDownSince;
+  /** The wait before the next probe; doubles per unanswered probe up to {@link #MAX_PROBE_LEASE_WAITS}. */
+  private long probeGap;
   private int active;
   private int originActive;
   private long seq;
@@ -555,9 +571,12 @@ public final class SwarmScheduler {
   }
 
   /**
-   * The lease request could not reach the tracker: until a lease request gets an answer again
-   * (the scheduler probes every {@code leaseWait}), chunks no peer has come from the origin
-   * without a lease, paced at {@code fallbackOriginBytesPerSecond}.
+   * The lease request could not reach the tracker. After {@value #TRACKER_DOWN_AFTER} such in a row
+   * the tracker counts as down until a lease request gets an answer again: it is probed with the
+   * waiting chunks after 1, 2, 4, … (at most {@value #MAX_PROBE_LEASE_WAITS}) lease waits; chunks a
+   * reader is blocked on that no peer has come from the origin without a lease, paced at
+   * {@code fallbackOriginBytesPerSecond}; readahead and prefetch wants do too once the tracker has
+   * been down for {@value #TRACKER_DOWN_GRACE_LEASE_WAITS} lease waits.
    */
   public void trackerUnavailable(Digest model) {
     enter();
@@ -860,9 +879,21 @@ public final class SwarmScheduler {
         return;
       }
     }
-    trackerDown = true;
-    nextProbe = now + leaseWaitNanos;
+    if (trackerDown) {
+      probeGap = Math.min(2 * probeGap, MAX_PROBE_LEASE_WAITS * leaseWaitNanos);
+    } else {
+      trackerDown = true;
+      trackerDownSince = now;
+      probeGap = leaseWaitNanos;
+      timers.add(graceEnd()); // readahead and prefetch wants fall back then
+    }
+    nextProbe = now + probeGap;
     timers.add(nextProbe);
+  }
+
+  /** When readahead and prefetch wants may go to the origin unleased in this outage. */
+  private long graceEnd() {
+    return trackerDownSince + TRACKER_DOWN_GRACE_LEASE_WAITS * leaseWaitNanos;
   }
 
   // ---- the pass after every event
@@ -948,7 +979,7 @@ public final class SwarmScheduler {
     if (w.lease == Want.Lease.GRANTED) {
       return startOrigin(w, true, null, now);
     }
-    if (trackerDown) {
+    if (trackerDown && (w.need == Need.FOREGROUND || now >= graceEnd())) {
       return startOrigin(w, false, fallback, now);
     }
     if (w.lease == Want.Lease.WAITING) {
@@ -1130,12 +1161,14 @@ public final class SwarmScheduler {
         continue;
       }
       if (trackerDown) {
-        m.batch.clear();
+        // The probe is a real lease request for the chunks still waiting (within the grace), so
+        // the first answer already grants or places them.
         if (probed || now < nextProbe || (m.wants.isEmpty() && m.toRelease.isEmpty())) {
+          m.batch.clear();
           continue;
         }
         probed = true;
-        nextProbe = now + leaseWaitNanos;
+        nextProbe = now + probeGap;
         timers.add(nextProbe);
       } else if ((m.batch.isEmpty() && m.toRelease.isEmpty()) || now < m.askNotBefore) {
         m.batch.clear(); // gathered again by the pass at askNotBefore (its timer is set)

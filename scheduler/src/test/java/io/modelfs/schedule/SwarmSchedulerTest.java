@@ -276,34 +276,6 @@ class SwarmSchedulerTest {
   }
 
   @Test
-  void fallsBackToThePacedOriginWhileTheTrackerIsUnreachableAndProbesIt() {
-    SchedulerConfig cfg = new SchedulerConfig(16, 4, 8, 0, 4, 0, STALL, LEASE_WAIT, 8, 0, Harness.MIB);
-    Harness h = new Harness(cfg, true).open(MODEL, 4);
-    h.s.wantAll(MODEL, Need.PREFETCH);
-    assertEquals(1, h.take().size());
-    h.s.trackerUnavailable(MODEL);
-    assertEquals(List.of(), h.take(), "the first failure is asked again after a lease wait");
-    h.advance(LEASE_WAIT);
-    assertEquals(1, h.take().size());
-    h.s.trackerUnavailable(MODEL);
-    List<String> first = h.take();
-    assertEquals(1, first.size(), first.toString());
-    assertTrue(first.get(0).endsWith("unleased"));
-    h.advance(Duration.ofMillis(999));
-    assertEquals(List.of(), h.take());
-    h.advance(Duration.ofMillis(1));
-    List<String> second = h.take();
-    assertEquals(1, second.size(), second.toString());
-    assertTrue(second.get(0).endsWith("unleased"));
-    h.advance(Duration.ofSeconds(1));
-    // one more paced origin fetch, and (leaseWait after the failure) an empty probe request
-    List<String> third = h.take();
-    assertTrue(third.contains("lease [] release []"), third.toString());
-    h.s.leaseAnswer(MODEL, List.of(), List.of(), List.of());
-    assertEquals(3, h.s.stats().unleasedOriginFetches());
-  }
-
-  @Test
   void anOriginErrorGivesTheLeaseBackAndBacksOff() {
     Harness h = new Harness(caps(16, 4, 8), true).open(MODEL, 2);
     h.s.want(c(0), Need.FOREGROUND);

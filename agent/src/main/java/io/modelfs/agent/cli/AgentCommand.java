@@ -4,6 +4,7 @@ import io.modelfs.agent.Agent;
 import io.modelfs.agent.AgentConfig;
 import io.modelfs.agent.k8s.NodeLabels;
 import io.modelfs.agent.SecuritySettings;
+import io.modelfs.agent.StartupWarmup;
 import io.modelfs.agent.SwarmSettings;
 import io.modelfs.agent.http.HttpAddress;
 import io.modelfs.core.ByteSize;
@@ -12,7 +13,10 @@ import io.modelfs.fuse.MountConfig;
 import io.modelfs.origin.OriginConfig;
 import io.modelfs.schedule.SchedulerConfig;
 import io.modelfs.store.StoreConfig;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -42,6 +46,12 @@ final class AgentCommand implements Callable<Integer> {
 
   @Option(names = "--read-timeout", description = "How long a read waits for a missing chunk before EIO (default: ${DEFAULT-VALUE}).")
   String readTimeout = "3m";
+
+  @Option(names = "--warmup", paramLabel = "DURATION",
+      description = "Before mounting, run the read path's hot code (SHA-256, the store's load and read) on a throw-away"
+          + " store for at most this long, so a first cold read does not pay for the JIT; 0 turns it off"
+          + " (default: ${DEFAULT-VALUE}).")
+  String warmup = StartupWarmup.DEFAULT_BUDGET.toSeconds() + "s";
 
   @Option(names = "--fetch-threads", description = "Chunk loads at once (default: ${DEFAULT-VALUE}).")
   int fetchThreads = 8;
@@ -152,9 +162,14 @@ final class AgentCommand implements Callable<Integer> {
     }
     daemon.require("mount", mount);
     daemon.require("store", store);
+    Duration warmupBudget = daemon.parse("warmup", warmup, Durations::parse);
     LogFormat.node(swarm.nodeId());
     org.slf4j.MDC.put("node", swarm.nodeId());
+    long started = System.nanoTime();
+    StartupWarmup.run(store.resolve("warmup"), warmupBudget, Clock.systemUTC());
     Agent agent = Agent.start(config, swarm, SecuritySettings.fromFlags(controlGroup, manifestPublicKey));
+    log.info("agent ready {} ms after start-up began ({} ms since the JVM started; warm-up included)",
+        (System.nanoTime() - started) / 1_000_000, ManagementFactory.getRuntimeMXBean().getUptime());
     agent.labelNode(nodeName == null || nodeName.isBlank() ? NodeLabels.disabled() : NodeLabels.forNode(nodeName));
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
