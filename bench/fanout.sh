@@ -14,6 +14,7 @@
 #   -j  the modelfs jar (default agent/target/modelfs.jar; copied, so a rebuild cannot disturb a run)
 #   -m  modes to run per N (default "direct swarm")
 #   -k  keep every agent's, the tracker's and s3proxy's log in this directory (default: removed)
+#   env TRACKER_RT=1  run the tracker in the real-time class (chrt --rr 1)
 #
 # Columns: wall = from the start signal until every node holds (pull) or has hashed (read) the
 # whole model; origin = bytes the origin's veth sent during the workload / model size (counted on
@@ -160,7 +161,10 @@ node t 5
 # log fsyncs (registrations, heartbeats, reports) would queue behind the agents' chunk writes and fsyncs
 # on one disk.
 tracker_data=$(mktemp -d /dev/shm/modelfs-fanout-tracker.XXXXXX)
-NICE=0 spawn t "$work/tracker.log" java -Xmx256m "${java_opts[@]}" -jar "$jar" tracker --id t1 \
+# TRACKER_RT=1: the tracker in the real-time round-robin class (chrt), which tells a tracker starved of
+# CPU by 16 agents on 2 cores from one that stalls by itself.
+rt=(); [ "${TRACKER_RT:-0}" = 1 ] && rt=(chrt --rr 1)
+NICE=0 spawn t "$work/tracker.log" "${rt[@]}" java -Xmx256m "${java_opts[@]}" -jar "$jar" tracker --id t1 \
   --peers "t1=$(addr 5):7300" --data "$tracker_data"
 tracker="t1=$(addr 5):7300"
 wait_for "the tracker (log: $work/tracker.log)" 300 grep -q "leader is now" "$work/tracker.log" \
