@@ -91,10 +91,10 @@ node() { # node NAME OCTET: a namespace on the hub's bridge as eth0
   ip -n "$ns" link set lo up
 }
 in_ns() { local ns=$prefix$1; shift; nsenter --net="/var/run/netns/$ns" "$@"; }
-# Niceness: the tracker and the origin run at 0 and the agents at 10. In a fleet the tracker and the
-# bucket run on machines of their own; here 16 agents on 2 cores starved the tracker JVM until its
-# LEASE answers timed out twice in a row and agents fell back to unleased origin fetches (2026-11-28
-# 05:43: 108 of 254 origin fetches), which measured this machine's CPU, not the swarm.
+# Niceness: the tracker and the origin run at 0 and the agents at 10, since in a fleet the tracker and
+# the bucket run on machines of their own. It does not stop LEASE timeouts at N = 16 on 2 cores: they
+# stay even with the tracker in the real-time class (TRACKER_RT=1, 2026-11-28 09:23), so the time is
+# lost on the agents' side (docs/BENCHMARKS.md, issue 8).
 spawn() { # [NICE=n] spawn NAME LOG CMD...: in the background in NAME's namespace; $! is CMD (nsenter execs)
   local ns=$prefix$1 log=$2; shift 2
   nice -n "${NICE:-10}" nsenter --net="/var/run/netns/$ns" "$@" >"$log" 2>&1 &
@@ -279,7 +279,7 @@ for n in $counts; do
 done
 echo
 echo "# $(date -u +%FT%TZ) fanout: ${size} MiB model, $chunk chunks, origin egress $rate, agents -Xmx$xmx ${agent_opts[*]};" \
-  "agents at nice 10, tracker and origin at nice 0 (the tracker gets the CPU first); agents warm before the clock;" \
+  "agents at nice 10, tracker and origin at nice 0${rt:+ (tracker real-time)}; agents warm before the clock;" \
   "$(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 echo "| N | mode | work | wall s | origin / model | nodes ok | agents' CPU s | peak RSS MiB |"

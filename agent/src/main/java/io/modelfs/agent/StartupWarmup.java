@@ -45,6 +45,8 @@ public final class StartupWarmup {
   public static final Duration DEFAULT_BUDGET = Duration.ofSeconds(3);
   static final int CHUNK_BYTES = 1 << 20;
   static final int MAX_CHUNKS = 128;
+  /** The most the throw-away store keeps on disk at once. */
+  static final long DISK_BYTES = 32L << 20;
   private static final int FUSE_READ_BYTES = 128 << 10;
   private static final int LOADER_WRITE_BYTES = 256 << 10;
 
@@ -106,6 +108,9 @@ public final class StartupWarmup {
               }).get(remaining(deadline, clock) + 1_000, TimeUnit.MILLISECONDS);
           readBack(store, digest, dst);
           chunks++;
+          if ((long) chunks * CHUNK_BYTES % DISK_BYTES == 0) {
+            store.gc(0); // so the warm-up never holds more than DISK_BYTES on the store's disk
+          }
         }
       }
     } catch (IOException | RuntimeException | ExecutionException | TimeoutException e) {
