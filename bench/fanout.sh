@@ -15,6 +15,8 @@
 #   -m  modes to run per N (default "direct swarm")
 #   -k  keep every agent's, the tracker's and s3proxy's log in this directory (default: removed)
 #   env TRACKER_RT=1  run the tracker in the real-time class (chrt --rr 1)
+#   env LEASE_TIMING=1  agents log each LEASE call's round trip and the tracker each LEASE's handling time
+#                       (DEBUG lines "answered in N ms" / "answered in N us"; with -k to keep them)
 #
 # Columns: wall = from the start signal until every node holds (pull) or has hashed (read) the
 # whole model; origin = bytes the origin's veth sent during the workload / model size (counted on
@@ -57,6 +59,23 @@ namespaces=() pids=() mounts=()
 # 16 agents hashing 512 MiB each CPU-bound. Short-lived CLI processes (import, pull, the tracker) keep C1.
 java_opts=(-XX:+UseSerialGC -XX:TieredStopAtLevel=1)
 agent_opts=(-XX:+UseSerialGC)
+if [ "${LEASE_TIMING:-0}" = 1 ]; then
+  cat >"$work/logback-lease-timing.xml" <<'EOF'
+<configuration>
+  <appender name="STDERR" class="ch.qos.logback.core.ConsoleAppender">
+    <target>System.err</target>
+    <encoder><pattern>%d{HH:mm:ss.SSS} %-5level [%thread] %logger{0} - %msg%replace( %mdc){'^ $', ''}%n</pattern></encoder>
+  </appender>
+  <logger name="org.apache.ratis" level="WARN"/>
+  <logger name="org.apache.ratis.client.impl.OrderedAsync" level="OFF"/>
+  <logger name="io.modelfs.agent.FetchDriver" level="DEBUG"/>
+  <logger name="io.modelfs.tracker.TrackerStateMachine" level="DEBUG"/>
+  <root level="INFO"><appender-ref ref="STDERR"/></root>
+</configuration>
+EOF
+  java_opts+=(-Dlogback.configurationFile="$work/logback-lease-timing.xml")
+  agent_opts+=(-Dlogback.configurationFile="$work/logback-lease-timing.xml")
+fi
 
 stop_pids() {
   for pid in "$@"; do kill -TERM "$pid" 2>/dev/null || true; done
@@ -65,10 +84,16 @@ stop_pids() {
     kill -KILL "$pid" 2>/dev/null || true
   done
 }
+unmount_below() { # every mount under DIR, deepest first: an agent killed mid-start can leave its warm-up's mount
+  awk -v p="$1/" 'index($2, p) == 1 {print $2}' /proc/mounts | sort -r | while read -r m; do
+    fusermount -u -z "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
+  done
+}
 teardown() {
   set +e
   stop_pids "${pids[@]}"
   for m in "${mounts[@]}"; do mountpoint -q "$m" && { fusermount -u -z "$m" 2>/dev/null || umount -l "$m"; }; done
+  unmount_below "$work"
   for ns in "${namespaces[@]}"; do ip netns del "$ns" 2>/dev/null; done
   [ -z "$keep" ] || { mkdir -p "$keep"; cp "$work"/*.log "$keep"/ 2>/dev/null; }
   rm -rf "$work" "${tracker_data:-}"
@@ -214,7 +239,8 @@ run_cluster() {
     cluster_pids+=("$last_pid") agent_pids+=("$last_pid")
   done
   for a in $(seq 1 "$n"); do
-    wait_for "agent a$a (log: $work/$mode$n/a$a/log)" 120 test -S "$work/$mode$n/a$a/agent.sock" \
+    # 300 s: 16 agents start at once on 2 cores, each with its start-up warm-ups (135 s for one at load 30, 11:48)
+    wait_for "agent a$a (log: $work/$mode$n/a$a/log)" 300 test -S "$work/$mode$n/a$a/agent.sock" \
       || { tail -20 "$work/$mode$n/a$a/log" >&2; return 1; }
   done
   sleep 5 # peers dial each other (every 2 s) and register with the tracker
@@ -259,6 +285,7 @@ run_cluster() {
     mkdir -p "$keep"
     for a in $(seq 1 "$n"); do cp "$work/$mode$n/a$a/log" "$keep/$mode$n-a$a.log" 2>/dev/null || true; done
   fi
+  unmount_below "$work/$mode$n"
   rm -rf "$work/$mode$n"
 }
 

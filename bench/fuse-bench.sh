@@ -9,9 +9,10 @@
 # vs off; FORMATS ("safetensors gguf") picks the files. Tensor orders: file, name (sorted, as
 # safe_open().keys()), shuffled (seeded: a loader jumping across the file). ttfb: cold random
 # 4 KiB reads and header TTFB per chunk size in CHUNK_SIZES (the
-# numbers behind the sub-chunk pieces decision). warm: a fresh agent and the 4th pass of the
-# same agent (JIT-compiled read path), with the agent's CPU seconds. cache: dd of the mount and
-# of the local file with the same block size (1M, 128k) and the agent's read syscalls/bytes
+# numbers behind the sub-chunk pieces decision). warm: a fresh agent without (--warmup 0) and
+# with the start-up warm-up, and the 4th pass of the same agent (JIT-compiled read path), with
+# the agent's CPU seconds. cache: dd of the mount and of the local file with the same block
+# size (4M, 1M, 128k) and the agent's read syscalls/bytes
 # during the mount's re-read (no READ reaching the agent = the kernel answered alone). Every
 # row carries the 1-minute load average. A model regenerated for another SIZE_MIB/TENSOR_MIB
 # drops the old imports, chunk lists and store.
@@ -68,10 +69,11 @@ start_agent() {
   shift 2
   stop_agent
   [ "$state" = warm ] || rm -rf "$store"
-  java -jar "$jar" agent --mount "$mnt" --store "$store" --manifests "file://$BENCH_DIR/manifests-$cs/" \
+  # Through bin/modelfs, so the agent runs with the product's JVM options (MODELFS_JAVA_OPTS adds to them).
+  MODELFS_JAR=$jar "$root/bin/modelfs" agent --mount "$mnt" --store "$store" --manifests "file://$BENCH_DIR/manifests-$cs/" \
     --control "$BENCH_DIR/agent.sock" "${http_off[@]}" ${AGENT_FLAGS:-} "$@" >>"$log" 2>&1 &
   agent_pid=$!
-  for _ in $(seq 200); do
+  for _ in $(seq 600); do  # 30 s: the start-up warm-up runs before the mount
     mountpoint -q "$mnt" 2>/dev/null && return 0
     kill -0 "$agent_pid" 2>/dev/null || { tail -20 "$log" >&2; echo "agent died" >&2; exit 1; }
     sleep 0.05
@@ -161,6 +163,12 @@ section_warm() {
   echo "| reader | MB/s |"
   echo "|---|---|"
   for _ in $(seq "$RUNS"); do
+    # A/B of the start-up warm-up (StartupWarmup + FuseWarmup): a fresh agent without it first.
+    start_agent "$CS" warm --warmup 0
+    drop_caches
+    u0=$(agent_cpu)
+    u=$($readers seq "$(file_of "$CS")" | field MBps)
+    u1=$(agent_cpu)
     start_agent "$CS" warm
     drop_caches
     t0=$(agent_cpu)
@@ -177,10 +185,11 @@ section_warm() {
     stop_agent
     drop_caches
     c=$($readers chunks "$store/chunks" "$BENCH_DIR/chunks-$CS.txt" | field MBps)
-    echo "| mount, read() 1 MiB (agent CPU $(awk "BEGIN{printf \"%.2f\", ($t0e - $t0) / 100}") s for ${SIZE_MIB} MiB) | $m |"
+    echo "| mount, fresh agent, --warmup 0 (agent CPU $(awk "BEGIN{printf \"%.2f\", ($u1 - $u0) / 100}") s for ${SIZE_MIB} MiB) | $u |"
+    echo "| mount, fresh agent, start-up warm-up on (agent CPU $(awk "BEGIN{printf \"%.2f\", ($t0e - $t0) / 100}") s) | $m |"
     echo "| mount, same agent, 4th pass (agent CPU $(awk "BEGIN{printf \"%.2f\", ($t2 - $t1) / 100}") s) | $m2 |"
     echo "| chunk files directly, same order (baseline) | $c |"
-    echo "| ratio, fresh agent / 4th pass (load $(load1)) | $(awk "BEGIN{printf \"%.2f / %.2f\", $m/$c, $m2/$c}") |"
+    echo "| ratio, fresh without / with warm-up / 4th pass (load $(load1)) | $(awk "BEGIN{printf \"%.2f / %.2f / %.2f\", $u/$c, $m/$c, $m2/$c}") |"
   done
 }
 
@@ -202,7 +211,7 @@ section_cache() {
   echo "| dd bs | mount | local file (baseline) | ratio | agent read syscalls / bytes during the mount's re-read | load |"
   echo "|---|---|---|---|---|---|"
   for _ in $(seq "$RUNS"); do
-    for bs in 1M 128k; do
+    for bs in 4M 1M 128k; do
       l=$(load1)
       read -r c0 b0 < <(agent_io)
       m=$(dd_rate "$f" "$bs")

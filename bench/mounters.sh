@@ -8,7 +8,9 @@
 #
 # Usage: [SIZE_MIB=2048] [RUNS=1] [BENCH_DIR=/var/tmp/modelfs-mounters] [READERS="curl rclone s3fs modelfs"]
 #        [STORE=$BENCH_DIR/store] [AGENT_FLAGS=...] [MODELFS_JAVA_OPTS=...] [JAR=agent/target/modelfs.jar]
-#        bench/mounters.sh
+#        [THREADS=1] bench/mounters.sh
+# THREADS=1 also prints the agent's CPU seconds during the read per thread group (from /proc:
+# JIT compilers, GC, fetch threads, FUSE workers, ...); threads that ended during the read are missed.
 # CPU s is the reader's user+system CPU time (for curl, curl's own) plus s3proxy's during the
 # read: the machine has 2 cores, so CPU per byte is part of the result. MODELFS_JAVA_OPTS goes
 # on the agent's java command (e.g. -XX:StartFlightRecording=filename=/tmp/agent.jfr to profile).
@@ -54,6 +56,18 @@ wait_mount() { for _ in $(seq 400); do mountpoint -q "$1" && return 0; sleep 0.0
 timed_read() { local t0 t1; t0=$(date +%s.%N); dd if="$1" of=/dev/null bs=1M status=none; t1=$(date +%s.%N); echo "$t1 - $t0" | bc -l; }
 # cpu PID: user+system CPU seconds the process has used so far
 cpu() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$1/stat"; }
+# threads PID: one line per thread, "tid name ticks" (name: /proc comm with digits and spaces squeezed
+# out, so a pool's threads group together)
+threads() {
+  cat /proc/"$1"/task/*/stat 2>/dev/null | awk '{ i = index($0, "("); j = length($0); while (substr($0, j, 1) != ")") j--
+    name = substr($0, i + 1, j - i - 1); gsub(/[0-9 ]/, "", name); split(substr($0, j + 2), f, " ")
+    print $1, name, f[12] + f[13] }'
+}
+# thread_cpu BEFORE AFTER: CPU s per thread group between two `threads` snapshots, largest first
+thread_cpu() {
+  awk -v hz="$(getconf CLK_TCK)" 'NR == FNR { before[$1] = $3; next } { d[$2] += $3 - before[$1] }
+    END { for (n in d) if (d[n] > 0) printf "%8.2f  %s\n", d[n] / hz, n }' "$1" "$2" | sort -rn
+}
 
 if [ ! -f "$obj" ] || [ "$(stat -c %s "$obj")" -ne $((SIZE_MIB << 20)) ]; then
   echo "generating $SIZE_MIB MiB of random bytes in $obj" >&2
@@ -84,8 +98,14 @@ modelfs_cold() {
   stat "$BENCH_DIR/mnt-modelfs/$ref/weights.bin" >/dev/null  # opens the model (manifest fetch), as ls would
   drop
   local c0 s0 s c; c0=$(cpu "$agent"); s0=$(cpu "$server")
+  [ -z "${THREADS:-}" ] || { threads "$agent" >"$BENCH_DIR/threads.before"; echo "read starts $(date -u +%T.%N)" >&2; }
   s=$(timed_read "$BENCH_DIR/mnt-modelfs/$ref/weights.bin")
   c=$(echo "$(cpu "$agent") - $c0 + $(cpu "$server") - $s0" | bc -l)
+  if [ -n "${THREADS:-}" ]; then
+    threads "$agent" >"$BENCH_DIR/threads.after"; echo "read ended $(date -u +%T.%N)" >&2
+    echo "modelfs agent CPU s per thread group during the read:" >&2
+    thread_cpu "$BENCH_DIR/threads.before" "$BENCH_DIR/threads.after" >&2
+  fi
   rss=$(grep VmHWM /proc/$agent/status | awk '{print $2}')
   echo "modelfs agent alone: $(echo "$(cpu "$agent") - $c0" | bc -l) CPU s during the read, $(cpu "$agent") CPU s since start" >&2
   kill "$agent"; wait "$agent" 2>/dev/null || true; agent=

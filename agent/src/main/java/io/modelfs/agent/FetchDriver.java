@@ -679,6 +679,9 @@ final class FetchDriver implements SwarmListener, AutoCloseable {
       }
       TrackerClient.Leases l = t.client().lease(t.nodeId(), model, chunks, unreachable, released);
       outcome = io.modelfs.agent.metrics.LeaseMetrics.Outcome.ANSWERED;
+      log.debug("node {}: lease request for {} chunks of model {} answered in {} ms ({} granted, {} on peers, {} busy)",
+          self, chunks.size(), model.shortHex(), (System.nanoTime() - started) / 1_000_000, l.granted().size(),
+          l.onPeers().size(), l.busy().size());
       post("lease answer", () -> {
         leaseBook.answered(model, l.granted(), l.onPeers(), l.busy(), System.nanoTime());
         scheduler.leaseAnswer(model, l.granted(), l.onPeers(), l.busy(), l.nextAsk().toMillis());
@@ -689,9 +692,10 @@ final class FetchDriver implements SwarmListener, AutoCloseable {
     } catch (TrackerException e) {
       switch (e.code()) {
         case UNAVAILABLE, UNKNOWN_MODEL, INVALID -> {
-          log.warn("node {}: no answer to a lease request for model {} ({}: {}); asking again with backoff; if"
-              + " the tracker stays unreachable, chunks a reader is blocked on come from the origin under the"
-              + " per-node fallback rate, pull/prefetch after a grace", self, model.shortHex(), e.code(), e.getMessage());
+          log.warn("node {}: no answer to a lease request for model {} after {} ms ({}: {}); asking again with"
+              + " backoff; if the tracker stays unreachable, chunks a reader is blocked on come from the origin under"
+              + " the per-node fallback rate, pull/prefetch after a grace", self, model.shortHex(),
+              (System.nanoTime() - started) / 1_000_000, e.code(), e.getMessage());
           post("tracker unavailable", () -> scheduler.trackerUnavailable(model));
         }
         default -> {

@@ -2,6 +2,7 @@ package io.modelfs.agent;
 
 import io.modelfs.core.ChunkRef;
 import io.modelfs.core.Digest;
+import io.modelfs.core.Trees;
 import io.modelfs.store.ChunkStore;
 import io.modelfs.store.FileChunkStore;
 import io.modelfs.store.StoreConfig;
@@ -13,21 +14,20 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Comparator;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A bounded start-up warm-up: before the mount is served, runs the hot paths of a cold read on a
- * throw-away chunk store in a temporary directory — SHA-256 over chunk-sized buffers, the store's
- * load (hash while the bytes are written to the staging file, publish) and its read path in
- * FUSE-sized (128 KiB) pieces — so that the JIT has compiled them (C2, with the SHA-256
- * intrinsic) before a model loader is waiting on them.
+ * throw-away chunk store in a temporary directory — SHA-256 over chunk-sized buffers, an S3
+ * origin's ranged GETs (the AWS SDK and its HTTP client, against a {@link LoopbackObjectServer},
+ * see {@link WarmupOrigin}), the store's load (hash while the bytes are written to the staging
+ * file, publish) and its read path in FUSE-sized (128 KiB) pieces — so that the JIT has compiled
+ * them (C2, with the SHA-256 intrinsic) before a model loader is waiting on them.
  *
  * <p>Why: an agent that starts cold spent about a third of its CPU on a first 512 MiB read in the
  * JIT compiler and the interpreter (docs/BENCHMARKS.md, issue 5), on a 2-core node that also runs
@@ -35,7 +35,11 @@ import org.slf4j.LoggerFactory;
  * up costs the reader nothing.
  *
  * <p>Bounded: stops at {@code budget} of wall time or {@value #MAX_CHUNKS} chunks of
- * {@value #CHUNK_BYTES} bytes, whichever comes first. Never fails the agent: any error is logged
+ * {@value #CHUNK_BYTES} bytes, whichever comes first. The budget counts from when the throw-away
+ * store and origin are open: opening them (RocksDB's native library, the S3 SDK's classes and its
+ * first request) is
+ * start-up work the agent does anyway, and at a high load it alone used to take the whole budget,
+ * so that no chunk was warmed at all. Never fails the agent: any error is logged
  * with its cause and the agent starts anyway; the temporary directory is removed in every case.
  */
 public final class StartupWarmup {
@@ -48,21 +52,28 @@ public final class StartupWarmup {
   /** The most the throw-away store keeps on disk at once. */
   static final long DISK_BYTES = 32L << 20;
   private static final int FUSE_READ_BYTES = 128 << 10;
-  private static final int LOADER_WRITE_BYTES = 256 << 10;
+  /** How long past the budget one chunk's round may take (its first, interpreted, at a high load: seconds). */
+  private static final long ROUND_GRACE_MS = 5_000;
+  /** Chunk {@code i} is the object's bytes from {@code i * STEP}: every chunk differs, one object serves all. */
+  private static final int STEP = 4 << 10;
 
   /**
    * What the warm-up did.
    *
-   * @param chunks chunks hashed, stored and read back
+   * @param chunks chunks hashed, loaded through the origin, stored and read back
    * @param bytes their bytes
-   * @param wall wall time taken
+   * @param throughS3 whether the chunks came through an S3 origin (else straight from memory, when
+   *     the loopback origin could not be set up)
+   * @param setup wall time spent opening the throw-away store and origin (outside the budget)
+   * @param wall wall time taken, set-up included
    * @param cpu the whole process's CPU time during the warm-up (all threads, the JIT's included);
    *     {@link Duration#ZERO} where the runtime does not report it
    * @param lastShaMbPerSecond SHA-256 throughput of the last chunk hashed, MB/s (what the JIT
    *     reached)
    * @param error the error that stopped it early, or null
    */
-  public record Report(int chunks, long bytes, Duration wall, Duration cpu, double lastShaMbPerSecond, String error) {}
+  public record Report(int chunks, long bytes, boolean throughS3, Duration setup, Duration wall, Duration cpu,
+      double lastShaMbPerSecond, String error) {}
 
   private StartupWarmup() {}
 
@@ -73,13 +84,16 @@ public final class StartupWarmup {
    */
   public static Report run(Path tmpParent, Duration budget, Clock clock) {
     if (budget.isZero() || budget.isNegative()) {
-      return new Report(0, 0, Duration.ZERO, Duration.ZERO, 0, null);
+      return new Report(0, 0, false, Duration.ZERO, Duration.ZERO, Duration.ZERO, 0, null);
     }
     Instant start = clock.instant();
     long cpu0 = processCpuNanos();
     Path dir = null;
     int chunks = 0;
     double lastMbps = 0;
+    boolean throughS3 = false;
+    Duration setup = Duration.ZERO;
+    String via = "nothing";
     String error = null;
     try {
       Files.createDirectories(tmpParent);
@@ -87,25 +101,21 @@ public final class StartupWarmup {
       // No fsync: nothing here is kept. Two fetch threads: the JIT needs the path hot, not parallel.
       StoreConfig config = new StoreConfig(dir, 2, false, 16, StoreConfig.UNLIMITED, 0,
           StoreConfig.DEFAULT_ACCESS_FLUSH_INTERVAL);
-      byte[] data = new byte[CHUNK_BYTES];
-      new SplittableRandom(start.toEpochMilli()).nextBytes(data);
+      byte[] object = new byte[CHUNK_BYTES + MAX_CHUNKS * STEP];
+      new SplittableRandom(start.toEpochMilli()).nextBytes(object);
       ByteBuffer dst = ByteBuffer.allocateDirect(FUSE_READ_BYTES);
-      Instant deadline = start.plus(budget);
-      try (ChunkStore store = FileChunkStore.open(config)) {
+      try (ChunkStore store = FileChunkStore.open(config); WarmupOrigin origin = WarmupOrigin.open(dir, object)) {
+        throughS3 = origin.throughS3();
+        via = origin.via();
+        setup = Duration.between(start, clock.instant());
+        Instant deadline = clock.instant().plus(budget);
         while (chunks < MAX_CHUNKS && clock.instant().isBefore(deadline)) {
-          ByteBuffer.wrap(data).putInt(chunks);  // a distinct chunk each round
+          int from = chunks * STEP;
           long t0 = System.nanoTime();
-          Digest digest = Digest.sha256(data);
+          Digest digest = Digest.sha256(ByteBuffer.wrap(object, from, CHUNK_BYTES));
           lastMbps = CHUNK_BYTES / 1e6 / Math.max(1e-9, (System.nanoTime() - t0) / 1e9);
           store.ensure(new ChunkRef(digest, CHUNK_BYTES), ChunkStore.Priority.FOREGROUND, "start-up warm-up",
-              (chunk, sink) -> {
-                for (int off = 0; off < CHUNK_BYTES; off += LOADER_WRITE_BYTES) {
-                  ByteBuffer piece = ByteBuffer.wrap(data, off, LOADER_WRITE_BYTES);
-                  while (piece.hasRemaining()) {
-                    sink.write(piece);
-                  }
-                }
-              }).get(remaining(deadline, clock) + 1_000, TimeUnit.MILLISECONDS);
+              origin.loader(from, CHUNK_BYTES)).get(remaining(deadline, clock) + ROUND_GRACE_MS, TimeUnit.MILLISECONDS);
           readBack(store, digest, dst);
           chunks++;
           if ((long) chunks * CHUNK_BYTES % DISK_BYTES == 0) {
@@ -119,7 +129,7 @@ public final class StartupWarmup {
       Thread.currentThread().interrupt();
       error = "interrupted";
     } finally {
-      deleteQuietly(dir);
+      Trees.deleteQuietly(dir, "start-up warm-up");
       try {
         Files.deleteIfExists(tmpParent); // only when empty: another agent's warm-up may be using it
       } catch (IOException e) {
@@ -129,11 +139,12 @@ public final class StartupWarmup {
     Duration wall = Duration.between(start, clock.instant());
     long cpu1 = processCpuNanos();
     Duration cpu = cpu0 < 0 || cpu1 < 0 ? Duration.ZERO : Duration.ofNanos(cpu1 - cpu0);
-    Report report = new Report(chunks, (long) chunks * CHUNK_BYTES, wall, cpu, lastMbps, error);
+    Report report = new Report(chunks, (long) chunks * CHUNK_BYTES, throughS3, setup, wall, cpu, lastMbps, error);
     if (error == null) {
-      log.info("start-up warm-up: {} chunks of {} KiB hashed, stored and read back in {} ms wall, {} ms CPU"
-          + " (all threads); SHA-256 reached {} MB/s (--warmup 0 turns this off)", chunks, CHUNK_BYTES >> 10,
-          wall.toMillis(), cpu.toMillis(), Math.round(lastMbps));
+      log.info("start-up warm-up: {} chunks of {} KiB hashed, loaded through {}, stored and read back in {} ms wall"
+          + " ({} ms of it opening the throw-away store and origin), {} ms CPU (all threads); SHA-256 reached {} MB/s"
+          + " (--warmup 0 turns this off)", chunks, CHUNK_BYTES >> 10, via, wall.toMillis(), setup.toMillis(),
+          cpu.toMillis(), Math.round(lastMbps));
     } else {
       log.warn("start-up warm-up stopped after {} chunks and {} ms: {}; the agent starts anyway (a first read"
           + " may be slower)", chunks, wall.toMillis(), error);
@@ -163,22 +174,5 @@ public final class StartupWarmup {
       return os.getProcessCpuTime();
     }
     return -1;
-  }
-
-  private static void deleteQuietly(Path dir) {
-    if (dir == null) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(dir)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(p -> {
-        try {
-          Files.deleteIfExists(p);
-        } catch (IOException e) {
-          log.warn("start-up warm-up: cannot remove {}: {}", p, e.getMessage());
-        }
-      });
-    } catch (IOException e) {
-      log.warn("start-up warm-up: cannot remove {}: {}", dir, e.getMessage());
-    }
   }
 }

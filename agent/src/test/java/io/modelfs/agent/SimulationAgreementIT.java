@@ -42,11 +42,16 @@ class SimulationAgreementIT {
 
   @TempDir Path tmp;
   private LocalSwarm swarm;
-  private final ExecutorService pool = Executors.newCachedThreadPool();
+  private SwarmCpuMeter meter;
+  // Named, so that "pool-N-thread-M" is only the origin's HTTP server in SwarmCpuMeter's report.
+  private final ExecutorService pool = Executors.newCachedThreadPool(r -> new Thread(r, "pull-caller"));
 
   @AfterEach
   void stop() {
     pool.shutdownNow();
+    if (meter != null) {
+      meter.close();
+    }
     if (swarm != null) {
       swarm.close();
     }
@@ -60,6 +65,8 @@ class SimulationAgreementIT {
     assertEquals(nodes, sim.finished(), "every simulated node finished: " + sim.notes());
 
     swarm = SwarmBuilder.in(tmp).agents(nodes).trackers(1).model((int) s.modelBytes(), s.chunkBytes()).build();
+    meter = new SwarmCpuMeter(swarm.origin::served, 250);
+    meter.start();
     long t0 = System.nanoTime();
     List<Future<Double>> pulls = new ArrayList<>();
     for (int i = 0; i < nodes; i++) {
@@ -73,6 +80,9 @@ class SimulationAgreementIT {
     double[] real = new double[nodes];
     for (int i = 0; i < nodes; i++) {
       real[i] = pulls.get(i).get(240, TimeUnit.SECONDS);
+    }
+    meter.stop();
+    for (int i = 0; i < nodes; i++) {
       swarm.assertHoldsModel(i);
     }
     Arrays.sort(real);
@@ -87,6 +97,13 @@ class SimulationAgreementIT {
     Path out = Path.of(System.getProperty("sim.agreement.out", "target/sim-agreement.csv"));
     Files.createDirectories(out.toAbsolutePath().getParent());
     Files.writeString(out, csv);
+    // What the real swarm spent its time on: CPU per MiB, effective cores, origin rate over time.
+    // The origin's HTTP path: the JDK HTTP server's pool (SlowHttpOrigin), the counting proxy, the agents' HTTP clients.
+    String profile = meter.report(nodes * s.modelBytes(), swarm.origin.served(),
+        g -> g.startsWith("pool-") || g.startsWith("HTTP-Dispatcher") || g.startsWith("counting-proxy") || g.startsWith("HttpClient-"),
+        Runtime.getRuntime().availableProcessors());
+    Files.writeString(Path.of(System.getProperty("sim.agreement.profile", "target/sim-agreement-profile.txt")), profile);
+    log.info("validate-8 real swarm: {}", profile.lines().findFirst().orElse(""));
     log.info("validate-8: origin copies real {} simulated {}; all ready real {} s simulated {} s",
         String.format("%.3f", realCopies), String.format("%.3f", simCopies), String.format("%.1f", real[nodes - 1]),
         String.format("%.1f", sim.allReadySeconds()));

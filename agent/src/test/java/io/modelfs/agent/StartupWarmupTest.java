@@ -23,7 +23,9 @@ class StartupWarmupTest {
     StartupWarmup.Report r = StartupWarmup.run(parent, Duration.ofSeconds(2), Clock.systemUTC());
 
     assertNull(r.error());
+    assertTrue(r.throughS3(), "the chunks came through the S3 origin on the loopback server");
     assertTrue(r.chunks() >= 1 && r.chunks() <= StartupWarmup.MAX_CHUNKS, "chunks: " + r.chunks());
+    assertTrue(r.setup().compareTo(r.wall()) <= 0, "set-up " + r.setup() + " is part of " + r.wall());
     assertEquals((long) r.chunks() * StartupWarmup.CHUNK_BYTES, r.bytes());
     assertTrue(r.lastShaMbPerSecond() > 0);
     // Bounded: the budget plus at most one chunk's round (a generous margin on a loaded 2-core machine).

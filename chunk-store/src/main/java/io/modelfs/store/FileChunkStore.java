@@ -302,7 +302,7 @@ public final class FileChunkStore implements ChunkStore {
       throw new ChunkNotFoundException(digest);
     }
     try {
-      return files.get(digest, layout.chunkPath(digest));
+      return files.get(digest, layout::chunkPath);
     } catch (NoSuchFileException e) {
       // Evicted meanwhile, or deleted behind the store's back: forget it so the next ensure loads it again.
       ChunkTable.Resident gone = table.remove(digest);

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Read channels of recently read chunk files, least recently used evicted and closed, so that a
@@ -36,15 +37,19 @@ final class OpenFileCache implements Closeable {
     };
   }
 
-  /** An open channel on {@code path}, the file of {@code digest}; throws NoSuchFileException if it is absent. */
-  FileChannel get(Digest digest, Path path) throws IOException {
+  /**
+   * An open channel on the file of {@code digest}, {@code path.apply(digest)} (asked only when no channel is
+   * cached: a path costs a hex string and a resolve, per 128 KiB read otherwise); throws NoSuchFileException if
+   * the file is absent.
+   */
+  FileChannel get(Digest digest, Function<Digest, Path> path) throws IOException {
     synchronized (this) {
       FileChannel cached = usable(digest);
       if (cached != null) {
         return cached;
       }
     }
-    FileChannel fresh = FileChannel.open(path, StandardOpenOption.READ);
+    FileChannel fresh = FileChannel.open(path.apply(digest), StandardOpenOption.READ);
     synchronized (this) {
       FileChannel cached;
       try {

@@ -5,6 +5,8 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
@@ -14,7 +16,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Reads chunk files that are about to be read ({@link ChunkStore#willRead}) into the page cache
- * on one background thread, a whole file at a time in 1 MiB reads.
+ * on one background thread, a whole file at a time: sent to {@code /dev/null} ({@code sendfile},
+ * no byte copied to user space), or in 1 MiB reads where that is not possible.
  *
  * <p>Design note. A sequential reader of the mount reads a local chunk 128 KiB at a time (the
  * FUSE request size), several requests at once and out of order, so the disk sees small reads
@@ -30,6 +33,7 @@ final class PageCacheWarmer implements Closeable {
   static final int MAX_QUEUED = 16;
   static final int REMEMBERED = 256;
   private static final int READ_BYTES = 1 << 20;
+  private static final Path DEV_NULL = Path.of("/dev/null");
 
   /** Opens a published chunk's file (the store's channel cache); throws if it is gone. */
   interface Files {
@@ -45,6 +49,8 @@ final class PageCacheWarmer implements Closeable {
     }
   };
   private final Thread thread;
+  /** Set once by the warming thread before it serves; only it reads it. */
+  private FileChannel devNull;
   private boolean closed;
   private long filesWarmed;
 
@@ -82,6 +88,43 @@ final class PageCacheWarmer implements Closeable {
 
   private void run() {
     ByteBuffer buffer = ByteBuffer.allocateDirect(READ_BYTES);
+    try (FileChannel sink = openDevNull()) {
+      devNull = sink;
+      serve(buffer);
+    } catch (IOException e) {
+      // closing /dev/null: nothing to do
+    }
+  }
+
+  /**
+   * {@code /dev/null} for writing, or null (then files are read into a buffer). Sending a file there
+   * ({@code sendfile}) brings it into the page cache without copying a byte to user space: reading it
+   * cost 0.22-0.27 CPU seconds per GiB warmed.
+   */
+  private static FileChannel openDevNull() {
+    try {
+      return FileChannel.open(DEV_NULL, StandardOpenOption.WRITE);
+    } catch (IOException | RuntimeException e) {
+      log.debug("cannot open {} ({}); warming the page cache by reading files instead", DEV_NULL, e.toString());
+      return null;
+    }
+  }
+
+  /** Sends all of {@code channel} to /dev/null; false if the kernel sent nothing (the caller reads instead). */
+  private boolean sendToDevNull(FileChannel channel) throws IOException {
+    long size = channel.size();
+    long at = 0;
+    while (at < size) {
+      long n = channel.transferTo(at, size - at, devNull);
+      if (n <= 0) {
+        return at > 0;
+      }
+      at += n;
+    }
+    return true;
+  }
+
+  private void serve(ByteBuffer buffer) {
     while (true) {
       Digest next;
       synchronized (this) {
@@ -102,10 +145,12 @@ final class PageCacheWarmer implements Closeable {
       }
       try {
         FileChannel channel = files.channel(next);
-        long at = 0;
-        int n;
-        while ((n = channel.read(buffer.clear(), at)) > 0) {
-          at += n;
+        if (devNull == null || !sendToDevNull(channel)) {
+          long at = 0;
+          int n;
+          while ((n = channel.read(buffer.clear(), at)) > 0) {
+            at += n;
+          }
         }
         synchronized (this) {
           filesWarmed++;

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.modelfs.core.ChunkRef;
 import io.modelfs.core.Digest;
@@ -92,6 +93,43 @@ class FileChunkStoreTest extends ChunkStoreContract {
     assertEquals(data.length, store.read(chunk.digest(), 0, got));
     assertArrayEquals(data, got.array());
     assertEquals(reads + data.length, store.stats().bytesOut(), "warming is not counted as reading");
+  }
+
+  @Test
+  void warmingLeavesTheWholeChunkFileInThePageCache() throws Exception {
+    store = openStore(2);
+    byte[] data = chunks.bytes(CHUNK);
+    ChunkRef chunk = refOf(data);
+    await(store.ensure(chunk, Priority.FOREGROUND, "origin test", serving(data)));
+    Path file = root.resolve(StoreLayout.chunkLocation(chunk.digest()));
+    // Drop this one file's pages (written back first, then posix_fadvise DONTNEED through dd), so the warmer has
+    // something to bring back.
+    assertEquals(0, run("sync", file.toString()).exitValue());
+    assertEquals(0, run("dd", "if=" + file, "iflag=nocache", "count=0", "status=none").exitValue());
+    // On tmpfs pages cannot be dropped, and there is nothing to warm either.
+    assumeTrue(residentBytes(file) < data.length, "the file's pages cannot be dropped (tmpfs?): " + residentBytes(file));
+
+    store.willRead(chunk.digest());
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (((FileChunkStore) store).pageCacheWarmer().filesWarmed() < 1 && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
+
+    assertEquals(data.length, residentBytes(file), "every byte of the chunk file is in the page cache");
+  }
+
+  /** The bytes of {@code file} in the page cache, by util-linux's fincore (mincore(2)). */
+  private static long residentBytes(Path file) throws Exception {
+    Process p = run("fincore", "--bytes", "--noheadings", "--output", "RES", file.toString());
+    String out = new String(p.getInputStream().readAllBytes()).strip();
+    assertEquals(0, p.exitValue(), "fincore failed: " + out);
+    return Long.parseLong(out);
+  }
+
+  private static Process run(String... command) throws Exception {
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    assertTrue(p.waitFor(10, TimeUnit.SECONDS), String.join(" ", command) + " did not finish in 10 s");
+    return p;
   }
 
   @Test

@@ -73,10 +73,11 @@ public final class FuseMount implements AutoCloseable {
     }
     String[] options = options(config);
     CompletableFuture<Void> exited = new CompletableFuture<>();
+    SessionLoop session = new SessionLoop(point, argv(point, options), adapter.operations());
     Thread loop = new Thread(() -> {
       try {
         // Our own loop on Java threads (see SessionLoop); returns when the mount goes away.
-        new SessionLoop(point, argv(point, options), adapter.operations()).run();
+        session.run();
         exited.complete(null);
       } catch (Throwable e) {
         exited.completeExceptionally(e);
@@ -85,7 +86,7 @@ public final class FuseMount implements AutoCloseable {
     loop.setDaemon(true);
     loop.start();
     try {
-      awaitMounted(point, exited, options, config.mountTimeout());
+      awaitMounted(point, session, exited, options, config.mountTimeout());
     } catch (IOException | RuntimeException e) {
       background.shutdownNow();
       throw e;
@@ -169,19 +170,25 @@ public final class FuseMount implements AutoCloseable {
     }
   }
 
-  private static void awaitMounted(Path point, CompletableFuture<Void> exited, String[] options, Duration timeout)
-      throws IOException {
+  private static void awaitMounted(Path point, SessionLoop session, CompletableFuture<Void> exited, String[] options,
+      Duration timeout) throws IOException {
     long deadline = System.nanoTime() + timeout.toNanos();
-    while (MountTable.find(point).isEmpty()) {
+    for (;;) {
       if (exited.isDone()) {
         String why = exited.handle((ok, e) -> e == null ? "it exited" : e.toString()).join();
         throw new IOException("libfuse did not mount " + point + " with " + String.join(" ", options) + ": " + why
             + " (libfuse prints its reason on the process's stderr)");
       }
-      if (System.nanoTime() > deadline) {
-        // It may still come up: do not leave it behind.
-        MountDirectory.unmount(point, Duration.ofSeconds(1));
+      if (System.nanoTime() - deadline >= 0) {
+        // It may still come up: do not leave it behind. A loop not yet mounted unmounts itself
+        // when fuse_setup returns; one already serving is unmounted here.
+        if (!session.abandon() || MountTable.find(point).isPresent()) {
+          MountDirectory.unmount(point, Duration.ofSeconds(1));
+        }
         throw new IOException("the mount at " + point + " did not go live within " + timeout);
+      }
+      if (MountTable.find(point).isPresent()) {
+        return;
       }
       MountDirectory.sleep(10);
     }

@@ -87,6 +87,10 @@ final class SessionLoop {
   private Pointer session;
   private Pointer channel;
   private long bufferSize;
+  /** Guarded by {@code workers}: the caller gave up waiting for the mount (see {@link #abandon}). */
+  private boolean abandoned;
+  /** Guarded by {@code workers}: {@code fuse_setup} has mounted and the workers were started. */
+  private boolean serving;
 
   /**
    * @param argv libfuse's command line: program name, {@code -f}, the mount point, options
@@ -122,6 +126,10 @@ final class SessionLoop {
       channel = fuse.fuse_session_next_chan(session, null);
       bufferSize = fuse.fuse_chan_bufsize(channel);
       synchronized (workers) {
+        if (abandoned) {
+          return; // mounted after the caller stopped waiting: unmount at once (teardown below)
+        }
+        serving = true;
         for (int i = 0; i < FIRST_WORKERS; i++) {
           startWorker();
         }
@@ -129,6 +137,20 @@ final class SessionLoop {
       joinWorkers();
     } finally {
       fuse.fuse_teardown(f, mountpoint.getValue());
+    }
+  }
+
+  /**
+   * Tells a loop whose mount the caller no longer waits for to unmount as soon as
+   * {@code fuse_setup} has mounted, instead of serving. Returns false if it already serves: then
+   * the mount is up (or about to be listed) and the caller must unmount it. Without this a mount
+   * that came up after its timeout (a start-up at load 100: issue 8's fan-out) stayed mounted
+   * with nobody to unmount it.
+   */
+  boolean abandon() {
+    synchronized (workers) {
+      abandoned = true;
+      return !serving;
     }
   }
 

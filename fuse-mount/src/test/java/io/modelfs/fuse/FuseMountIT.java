@@ -20,6 +20,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
@@ -287,6 +288,32 @@ class FuseMountIT {
       try (FuseMount again = FuseMount.mount(dir, new InMemoryCatalog().add(MODEL), MountConfig.defaults())) {
         Path config = again.mountPoint().resolve(MODEL.ref() + "/config.json");
         assertArrayEquals(MODEL.bytes("config.json"), Files.readAllBytes(config));
+      }
+    } finally {
+      if (MountTable.find(dir).isPresent()) {
+        Commands.run("fusermount", "-u", "-z", dir.toString());
+      }
+    }
+  }
+
+  @Test
+  void aMountThatComesUpAfterItsTimeoutIsNotLeftBehind() throws Exception {
+    Path dir = tmp.resolve("late");
+    try {
+      // A zero timeout gives up before libfuse can have mounted: the mount comes up "late".
+      IOException late = assertThrows(IOException.class, () -> FuseMount.mount(dir, new InMemoryCatalog().add(MODEL),
+          MountConfig.defaults().withMountTimeout(Duration.ZERO)));
+      assertTrue(late.getMessage().contains("did not go live"), late.getMessage());
+      // fuse_setup returns within a second here; then the abandoned loop unmounts at once. Look for 10 s.
+      boolean seen = false;
+      for (int i = 0; i < 200; i++) {
+        seen |= MountTable.find(dir).isPresent();
+        Thread.sleep(50);
+      }
+      assertFalse(MountTable.find(dir).isPresent(), dir + " was left mounted after its mount timed out (seen " + seen + ")");
+      // The directory is usable again.
+      try (FuseMount again = FuseMount.mount(dir, new InMemoryCatalog().add(MODEL), MountConfig.defaults())) {
+        assertArrayEquals(MODEL.bytes("config.json"), Files.readAllBytes(again.mountPoint().resolve(MODEL.ref() + "/config.json")));
       }
     } finally {
       if (MountTable.find(dir).isPresent()) {

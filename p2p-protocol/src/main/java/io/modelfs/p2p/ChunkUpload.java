@@ -73,9 +73,27 @@ final class ChunkUpload implements UploadQueue.Upload {
     return session.channel().isWritable() || !session.channel().isActive();
   }
 
+  /**
+   * Starts sending, on the channel's event loop: the {@link UploadQueue} starts an upload from
+   * whichever thread freed a slot (often another peer's event loop), and two writes made off
+   * the loop are two tasks there, between which the loop may write another frame of this
+   * channel — a REFUSE it answers inline, another upload's header — inside the DATA frame. The
+   * peer then read that frame's bytes as chunk data (the chunk failed verification and both
+   * senders were banned) and the rest as frame headers ("unknown frame type", seen at N = 16,
+   * issue 8). Written from the loop, the header and the body are adjacent on the wire.
+   */
   @Override
   public void start(Runnable done) {
     Channel ch = session.channel();
+    if (!ch.eventLoop().inEventLoop()) {
+      try {
+        ch.eventLoop().execute(() -> start(done));
+      } catch (RejectedExecutionException e) {
+        log.debug("upload of chunk {} to {} not started: the swarm is closing", digest.shortHex(), session);
+        done.run();
+      }
+      return;
+    }
     if (!ch.isActive()) {
       done.run();
       return;

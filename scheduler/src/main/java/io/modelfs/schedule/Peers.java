@@ -17,6 +17,13 @@ final class Peers {
     /** Model → bitfield; looked up, and walked only where the order does not matter. */
     final Map<Digest, BitSet> holdings = new HashMap<>(4);
     int active;
+    /**
+     * After a BUSY refusal (its upload queue is full) the peer is asked for no chunk until this
+     * time (ticker nanos); {@link #busyStreak} refusals in a row, each one after the last backoff
+     * ended, double the wait. A chunk verified from it ends the streak.
+     */
+    long busyUntil = Long.MIN_VALUE;
+    int busyStreak;
 
     Peer(String id) {
       this.id = id;

@@ -68,6 +68,8 @@ public final class SwarmScheduler {
   static final int ORIGIN_STALL_FACTOR = 6;
   /** A peer that refused a chunk as BUSY is not asked for it again for this long (at most {@code leaseWait}). */
   static final long BUSY_BACKOFF_NANOS = 200_000_000L;
+  /** A peer's BUSY backoff doubles at most this many times (then {@code leaseWait} caps it anyway). */
+  static final int MAX_BUSY_DOUBLINGS = 8;
   /** A paced lease request gathers this many times {@code leaseBatch} chunks (fewer requests, as many chunks). */
   static final int PACED_BATCH_FACTOR = 4;
   /** The longest wait between lease requests the scheduler accepts from a tracker. */
@@ -123,6 +125,14 @@ public final class SwarmScheduler {
   /** The model whose prefetch want started last: the next turn starts after it. */
   private Digest lastServed;
   private boolean inEvent;
+  /**
+   * The last pass walked every queued want and could start none, sent no lease request, and
+   * no model was near its endgame; nothing has happened since (every event clears it). Then a
+   * HAVE changes the outcome for its own chunk's want only, so {@link #pumpOne} tries that want
+   * alone and decides as {@link #pump} would — without walking the queue (issue 9: at 10,000
+   * nodes the walk after every HAVE was most of the simulator's CPU).
+   */
+  private boolean quiet;
 
   private long peerFetches;
   private long originFetches;
@@ -375,6 +385,7 @@ public final class SwarmScheduler {
     if (m != null) {
       m.checkIndex(chunk.index(), "HAVE from peer " + peer);
     }
+    boolean wasQuiet = quiet;
     enter();
     try {
       BitSet b = peers.connect(peer).holdings.computeIfAbsent(chunk.model(), k -> new BitSet());
@@ -384,7 +395,12 @@ public final class SwarmScheduler {
           holders(m, chunk.index(), +1);
         }
       }
-      pump(ticker.nanos());
+      long now = ticker.nanos();
+      if (wasQuiet && urgent.isEmpty() && (timers.isEmpty() || timers.first() > now)) {
+        pumpOne(m, chunk.index(), now);
+      } else {
+        pump(now);
+      }
     } finally {
       inEvent = false;
     }
@@ -668,6 +684,7 @@ public final class SwarmScheduler {
           + " is not re-entrant: an Actions method called back into it; queue the outcome instead");
     }
     inEvent = true;
+    quiet = false;
   }
 
   private ModelState open(Digest model, String what) {
@@ -771,6 +788,12 @@ public final class SwarmScheduler {
     }
     m.held.set(index);
     m.leases.remove(index);
+    if (from instanceof Source.Peer sp) {
+      Peers.Peer p = peers.get(sp.id());
+      if (p != null) {
+        p.busyStreak = 0; // it served us: its next refusal starts the backoff over
+      }
+    }
     Want w = m.wants.remove(index);
     if (w == null) {
       return;
@@ -802,8 +825,8 @@ public final class SwarmScheduler {
         case STALLED, DISCONNECTED -> now + stallNanos;
         // BUSY says the peer has the chunk and will have a slot soon: a lease wait (2 s) here left
         // nodes idle while holders existed (issue 9's simulator: 200 nodes x 1 GB went from 7.0 s and
-        // 4.2x origin to 3.9 s and 1.0x with 200 ms).
-        case BUSY -> now + Math.min(leaseWaitNanos, BUSY_BACKOFF_NANOS);
+        // 4.2x origin to 3.9 s and 1.0x with 200 ms). The whole peer backs off (busyBackoff).
+        case BUSY -> busyBackoff(peer, now);
         default -> backoff;
       };
       w.exclude(peer, until);
@@ -830,6 +853,27 @@ public final class SwarmScheduler {
       inFlight.remove(w.id);
       enqueue(w);
     }
+  }
+
+  /**
+   * A BUSY refusal says the peer's upload queue is full — for every chunk, not just this one — so
+   * the peer is asked for nothing until the returned time: {@value #BUSY_BACKOFF_NANOS} ns, doubled
+   * for each further refusal that follows a finished backoff without a chunk verified from it in
+   * between (at most {@code leaseWait}). Refusals of requests sent before the backoff began do not
+   * double it. (Issue 9's simulator, 1,000 nodes x 140 GB: per-chunk backoff alone cost 172,108
+   * refusals for 539 transfers in the first 15 s, 69% of all events.)
+   */
+  private long busyBackoff(String peer, long now) {
+    long base = Math.min(leaseWaitNanos, BUSY_BACKOFF_NANOS);
+    Peers.Peer p = peers.get(peer);
+    if (p == null) {
+      return now + base;
+    }
+    if (now >= p.busyUntil) {
+      p.busyStreak = Math.min(p.busyStreak + 1, MAX_BUSY_DOUBLINGS + 1);
+      p.busyUntil = now + Math.min(leaseWaitNanos, base << (p.busyStreak - 1));
+    }
+    return p.busyUntil;
   }
 
   private void cancel(ChunkId chunk, Source source, long now) {
@@ -902,13 +946,47 @@ public final class SwarmScheduler {
     for (Want w = first(urgent); w != null && active < config.maxDownloads(); w = urgent.higher(w)) {
       tryStart(w, now);
     }
-    prefetch(now);
+    boolean fruitless = prefetch(now);
+    boolean nearEndgame = false;
+    for (ModelState m : models.values()) {
+      nearEndgame |= config.endgameChunks() > 0 && m.wants.size() <= config.endgameChunks();
+    }
     endgame(now);
+    long asked = leaseRequests;
     askLeases(now);
+    // A batch gathered but not sent (a request in flight, the tracker's pace, a probe not due) is
+    // dropped by askLeases and gathered afresh by the next pass: it leaves nothing behind.
+    quiet = fruitless && leaseRequests == asked && !nearEndgame;
   }
 
-  /** Models take turns: each round starts at most one prefetch fetch per model, beginning after the last served. */
-  private void prefetch(long now) {
+  /**
+   * The pass after a HAVE for chunk {@code index} of {@code m} when the last pass was
+   * {@link #quiet} and no deadline is due: every other want would fail as it did then, with the same
+   * side effects, so only this chunk's want is tried — the same decision {@link #pump} makes.
+   */
+  private void pumpOne(ModelState m, int index, long now) {
+    Want w = m == null ? null : m.wants.get(index);
+    boolean started = false;
+    if (w != null && w.queued() && !w.urgent() && active < config.maxDownloads()) {
+      started = tryStart(w, now);
+      if (started) {
+        lastServed = m.digest;
+      }
+    }
+    endgame(now); // returns at once: no model is near its endgame (quiet says so)
+    long asked = leaseRequests;
+    askLeases(now); // sends nothing new unless this want's gathering made the difference, as in pump
+    quiet = !started && leaseRequests == asked;
+  }
+
+  /**
+   * Models take turns: each round starts at most one prefetch fetch per model, beginning after the
+   * last served. Returns true if every queued want was tried and none started.
+   */
+  private boolean prefetch(long now) {
+    if (active >= config.maxDownloads()) {
+      return false; // no slot: the walk below would start nothing (most events of a busy node end here)
+    }
     List<ModelState> turn = new ArrayList<>();
     for (ModelState m : models.values()) {
       if (!m.prefetch.isEmpty()) {
@@ -916,8 +994,9 @@ public final class SwarmScheduler {
       }
     }
     if (turn.isEmpty()) {
-      return;
+      return true;
     }
+    boolean started = false;
     int n = turn.size();
     // Each model's queue is walked once per pass: an iterator, re-opened after the want just started
     // (a start removes it from the queue; nothing else changes the queue during the pass).
@@ -943,6 +1022,7 @@ public final class SwarmScheduler {
           }
           Want w = cursor[k].next();
           if (tryStart(w, now)) {
+            started = true;
             lastServed = m.digest;
             Want after = m.prefetch.higher(w);
             cursor[k] = after == null ? null : m.prefetch.tailSet(after, true).iterator();
@@ -952,6 +1032,7 @@ public final class SwarmScheduler {
         more |= cursor[k] != null;
       }
     }
+    return !started; // nothing started: active is unchanged, so the loop ended with every cursor done
   }
 
   /**
@@ -992,7 +1073,7 @@ public final class SwarmScheduler {
     // only answer "on a peer", so wait for that peer (its comeback is in timers) rather than ask.
     // Keeps lease requests near one per chunk nobody near holds (the simulator counted ~30 per
     // node per second before, most answered "on a peer": at 1,000 nodes beyond the tracker).
-    if (w.lease == Want.Lease.NONE && !reachableHolder(w)) {
+    if (w.lease == Want.Lease.NONE && !w.reachable) { // = !reachableHolder(w): p == null came from bestPeer or its memo
       ModelState m = w.model;
       int batch = m.paced ? PACED_BATCH_FACTOR * config.leaseBatch() : config.leaseBatch();
       if (m.asking == null && m.batch.size() < batch && m.leases.size() < 2 * config.maxOriginFetches()) {
@@ -1059,8 +1140,10 @@ public final class SwarmScheduler {
    */
   private Peers.Peer bestPeer(Want w, long now) {
     if (w.model.peersHolding[w.id.index()] == 0) {
+      w.reachable = false;
       return null;
     }
+    boolean reachable = false;
     Peers.Peer best = null;
     long bestHash = 0;
     long comeback = Long.MAX_VALUE;
@@ -1072,6 +1155,12 @@ public final class SwarmScheduler {
         continue;
       }
       Long excludedUntil = w.excluded.get(p.id);
+      reachable |= excludedUntil == null || excludedUntil != Long.MAX_VALUE;
+      if (p.busyUntil > now) {
+        comeback = Math.min(comeback, p.busyUntil);
+        blockedUntil = Math.min(blockedUntil, p.busyUntil);
+        continue;
+      }
       if (excludedUntil != null && excludedUntil > now) {
         comeback = Math.min(comeback, excludedUntil);
         blockedUntil = Math.min(blockedUntil, excludedUntil);
@@ -1101,6 +1190,7 @@ public final class SwarmScheduler {
       timers.add(comeback);
     }
     w.blocked = best == null;
+    w.reachable = reachable;
     w.blockedUntil = blockedUntil;
     w.blockedCapFrees = capped ? capFrees : -1;
     return best;

@@ -68,6 +68,12 @@ final class Want {
    * a holder more or less, a failure of this want, a cancelled fetch's outcome arriving.
    */
   boolean blocked;
+  /**
+   * What {@code reachableHolder} would say, found by the same scan as {@link #blocked} and valid
+   * whenever that memo is (reachability changes only with the holders or a CORRUPT exclusion,
+   * both of which clear the memo): the pass need not walk every peer again for a blocked want.
+   */
+  boolean reachable;
   long blockedUntil;
   long blockedCapFrees = -1;
 

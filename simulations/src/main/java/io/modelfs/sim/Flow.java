@@ -6,6 +6,11 @@ final class Flow {
   final long bytes;
   final boolean fromOrigin;
   final Runnable done;
+  /**
+   * CPU seconds one byte of this flow costs on a {@linkplain Resource#cpu CPU resource} (the
+   * shared host of the validation swarm); 1 where there is none.
+   */
+  double cpuPerByte = 1;
   /** What the flow carries, for whoever has to clean up after a crash. */
   Object tag;
   double remaining;

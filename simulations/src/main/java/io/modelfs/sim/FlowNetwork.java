@@ -33,10 +33,16 @@ final class FlowNetwork {
 
   /** Starts moving {@code bytes} now through {@code path}; {@code done} runs when the last byte has moved. */
   Flow start(Resource[] path, long bytes, boolean fromOrigin, Runnable done) {
+    return start(path, bytes, fromOrigin, 1, done);
+  }
+
+  /** As {@link #start(Resource[], long, boolean, Runnable)}, each byte costing {@code cpuPerByte} CPU seconds on a CPU resource. */
+  Flow start(Resource[] path, long bytes, boolean fromOrigin, double cpuPerByte, Runnable done) {
     if (bytes <= 0) {
       throw new IllegalArgumentException("a flow must move at least one byte, got " + bytes);
     }
     Flow f = new Flow(path, bytes, fromOrigin, done);
+    f.cpuPerByte = cpuPerByte;
     f.settledAt = sim.now();
     started++;
     for (Resource r : path) {
@@ -91,7 +97,7 @@ final class FlowNetwork {
       Flow f = r.flows.get(i);
       double rate = Double.POSITIVE_INFINITY;
       for (Resource p : f.path) {
-        rate = Math.min(rate, p.share());
+        rate = Math.min(rate, p.cpu ? p.share() / f.cpuPerByte : p.share());
       }
       if (rate != f.rate) {
         settle(f);
@@ -100,7 +106,7 @@ final class FlowNetwork {
         rateUpdates++;
         double seconds = f.remaining / rate;
         long at = sim.now() + Math.max(1, (long) Math.ceil(seconds * 1e9));
-        sim.at(at, () -> complete(f, v));
+        sim.at(at, EventKind.FLOW_COMPLETE, () -> complete(f, v));
       }
     }
   }

@@ -15,6 +15,11 @@ final class FluidBaseline {
 
   static RunResult run(String approach, Scenario s, Fleet f, double serverAggregate, double perClient, long latencyNanos,
       long bucketNanos, double lowerBound) {
+    Scenario.Host host = s.nodes().host();
+    if (host.shared()) {
+      // One machine runs the server and every reader: together they take in no more than its CPU gives.
+      serverAggregate = Math.min(serverAggregate, host.cores() / (host.cpuPerByte() + host.originCpuPerByte()));
+    }
     int n = f.size;
     double size = s.modelBytes();
     double[] remaining = new double[n];

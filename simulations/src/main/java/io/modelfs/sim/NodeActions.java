@@ -34,7 +34,7 @@ final class NodeActions implements Actions {
       return;
     }
     node.transfers.put(t.key(), t);
-    run.sim.after(run.halfRtt, () -> arrivesAtPeer(t));
+    run.sim.after(run.halfRtt, EventKind.PEER_REQUEST, () -> arrivesAtPeer(t));
   }
 
   private void arrivesAtPeer(SimNode.Transfer t) {
@@ -62,14 +62,14 @@ final class NodeActions implements Actions {
     if (rps > 0) {
       node.nextOriginRequestAt = start + (long) (1e9 / rps);
     }
-    run.sim.at(start + run.s.origin().latencyNanos(), () -> {
+    run.sim.at(start + run.s.origin().latencyNanos(), EventKind.ORIGIN_START, () -> {
       if (t.cancelled || !node.alive) {
         return;
       }
       Resource[] path = run.originAggregate == null
           ? run.path(node.originLink, node.intake)
           : run.path(run.originAggregate, node.originLink, node.intake);
-      t.flow = run.net.start(path, run.chunkSizes[t.chunk], true, () -> run.arrived(t));
+      t.flow = run.net.start(path, run.chunkSizes[t.chunk], true, run.cpuPerByte(true), () -> run.arrived(t));
       t.flow.tag = t;
       run.watch(t);
     });
@@ -86,14 +86,14 @@ final class NodeActions implements Actions {
     List<Integer> ask = List.copyOf(chunks);
     Set<Integer> cut = Set.copyOf(unreachable);
     List<Integer> back = List.copyOf(released);
-    run.sim.after(run.halfTracker, () -> {
+    run.sim.after(run.halfTracker, EventKind.LEASE_REQUEST, () -> {
       if (!node.alive) {
         return;
       }
       LeaseTable.Decision a = run.tracker.lease(node, ask, cut, back, run.sim.now() / 1_000_000);
       run.connectToHolders(node, a.onPeers());
       long nextAsk = run.tracker.nextAskMillis();
-      run.sim.after(run.halfTracker, () -> run.deliver(node, sc -> sc.leaseAnswer(model, a.granted(), a.onPeers(), a.busy(), nextAsk)));
+      run.sim.after(run.halfTracker, EventKind.LEASE_ANSWER, () -> run.deliver(node, EventKind.CALL_LEASE_ANSWER, sc -> sc.leaseAnswer(model, a.granted(), a.onPeers(), a.busy(), nextAsk)));
     });
   }
 

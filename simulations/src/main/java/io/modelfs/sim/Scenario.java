@@ -46,23 +46,51 @@ public record Scenario(
    * Per-node links: a mix of NIC classes (weights sum to 1), hashing throughput, per-connection
    * round trip, neighbours from the tracker, how often a node sends its batched HAVEs (the agent's
    * {@code announceInterval}; 0 = at once) and, for fleets that share one machine (the in-process
-   * validation swarm), the bytes per second that machine's CPU can take in for all of them
-   * together — hashing, the store write and the copies on the way ({@link Double#POSITIVE_INFINITY}
-   * = separate machines).
+   * validation swarm), that machine ({@link Host#SEPARATE} = each node its own machine).
    */
   public record Nodes(List<NicClass> nics, double hashBytesPerSecond, long rttNanos, int neighbours, long announceNanos,
-      double hostBytesPerSecond) {
+      Host host) {
     public Nodes {
       nics = List.copyOf(nics);
       if (nics.isEmpty()) {
         throw new IllegalArgumentException("at least one NIC class is needed");
       }
       positive("node.hash", hashBytesPerSecond);
-      positive("host.cpu", hostBytesPerSecond);
+      Objects.requireNonNull(host, "host");
       if (rttNanos < 0 || neighbours < 1 || announceNanos < 0) {
         throw new IllegalArgumentException("link.rtt and link.announceInterval must be >= 0 and neighbours >= 1, got "
             + rttNanos + " ns, " + announceNanos + " ns, " + neighbours);
       }
+    }
+  }
+
+  /**
+   * One machine that every node runs on (the agent module's in-process swarm): its cores, and what
+   * a byte costs in CPU seconds — {@code cpuPerByte} for every byte a node takes in (the sender's
+   * and the receiver's copies, hashing, the store write, and the JIT and GC amortised over the
+   * run), plus {@code originCpuPerByte} for a byte from the origin when the origin runs on the
+   * same machine (its HTTP server, the counting proxy, the agent's HTTP client). Both are
+   * measured on the machine, not fitted to the run being compared (see docs/SIMULATIONS.md).
+   * Every flow crosses the host; its cores are split equally among the flows, as threads share them.
+   */
+  public record Host(double cores, double cpuPerByte, double originCpuPerByte) {
+    /** Each node on its own machine: no shared CPU. */
+    public static final Host SEPARATE = new Host(Double.POSITIVE_INFINITY, 0, 0);
+
+    public Host {
+      positive("host.cores", cores);
+      if (!(cpuPerByte >= 0) || !(originCpuPerByte >= 0) || Double.isInfinite(cpuPerByte + originCpuPerByte)) {
+        throw new IllegalArgumentException("host.cpuPerMiB and host.originCpuPerMiB must be finite and >= 0, got "
+            + cpuPerByte + " and " + originCpuPerByte + " s per byte");
+      }
+      if (!Double.isInfinite(cores) && cpuPerByte == 0) {
+        throw new IllegalArgumentException("host.cores=" + cores + " needs host.cpuPerMiB > 0 (what a MiB costs in CPU)");
+      }
+    }
+
+    /** True when the nodes share this machine's CPU. */
+    public boolean shared() {
+      return !Double.isInfinite(cores);
     }
   }
 

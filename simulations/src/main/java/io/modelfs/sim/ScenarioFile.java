@@ -91,7 +91,7 @@ public final class ScenarioFile {
   private static Scenario build(Map<String, String> v, SchedulerConfig scheduler) {
     long rtt = Units.nanos(v.get("link.rtt"));
     Scenario.Nodes nodes = new Scenario.Nodes(nics(v.get("node.nic"), v.get("node.up")), Units.rate(v.get("node.hash")),
-        rtt, integer(v, "neighbours"), Units.nanos(v.get("link.announceInterval")), Units.rate(v.get("host.cpu")));
+        rtt, integer(v, "neighbours"), Units.nanos(v.get("link.announceInterval")), host(v));
     Scenario.Origin origin = new Scenario.Origin(Units.rate(v.get("origin.perNode")), Units.rate(v.get("origin.aggregate")),
         Units.nanos(v.get("origin.latency")), Double.parseDouble(v.get("origin.requestsPerSecondPerNode")));
     Scenario.Tracker tracker = new Scenario.Tracker(Units.nanos(v.get("tracker.rtt")), Units.nanos(v.get("tracker.leaseTtl")),
@@ -108,6 +108,23 @@ public final class ScenarioFile {
     return new Scenario(v.get("name"), v.get("description"), counts, Units.size(v.get("model.size")), (int) chunk, nodes,
         origin, tracker, nfs, scheduler, churn, straggler, Long.parseLong(v.get("seed")), Units.nanos(v.get("timeLimit")),
         new Scenario.Cost(Double.parseDouble(v.get("cost.nodeUsdPerHour")), Double.parseDouble(v.get("cost.getUsdPer1000"))));
+  }
+
+  /** host.cores ({@code separate} or a positive number) and the CPU time of a MiB ({@code 12ms}) on it. */
+  private static Scenario.Host host(Map<String, String> v) {
+    String cores = v.get("host.cores");
+    if (cores.equals("separate")) {
+      return Scenario.Host.SEPARATE;
+    }
+    double n;
+    try {
+      n = Double.parseDouble(cores);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("host.cores must be 'separate' or a number of cores, got '" + cores + "'", e);
+    }
+    double mib = 1 << 20;
+    return new Scenario.Host(n, Units.nanos(v.get("host.cpuPerMiB")) / 1e9 / mib,
+        Units.nanos(v.get("host.originCpuPerMiB")) / 1e9 / mib);
   }
 
   /** {@code 25Gbps} or {@code 25Gbps:0.5,100Gbps:0.25,10Gbps:0.25}; upload = download unless node.up is set. */
@@ -201,7 +218,9 @@ public final class ScenarioFile {
     d.put("node.hash", "4GB/s");
     d.put("link.rtt", "200us");
     d.put("link.announceInterval", "0s");
-    d.put("host.cpu", "unlimited");
+    d.put("host.cores", "separate");
+    d.put("host.cpuPerMiB", "0s");
+    d.put("host.originCpuPerMiB", "0s");
     d.put("neighbours", "16");
     d.put("origin.perNode", "500MB/s");
     d.put("origin.aggregate", "unlimited");

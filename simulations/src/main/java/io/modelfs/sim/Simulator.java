@@ -15,6 +15,9 @@ final class Simulator implements Ticker {
   private final EventQueue agenda = new EventQueue();
   private long now;
   private long executed;
+  /** Per {@link EventKind}: events scheduled and, for scheduler calls, calls made and their CPU nanos. */
+  final long[] counts = new long[EventKind.values().length];
+  final long[] nanos = new long[EventKind.values().length];
 
   @Override
   public long nanos() {
@@ -31,6 +34,12 @@ final class Simulator implements Ticker {
 
   /** Runs {@code event} at absolute time {@code at} (nanoseconds). */
   void at(long at, Runnable event) {
+    at(at, EventKind.OTHER, event);
+  }
+
+  /** Runs {@code event} at absolute time {@code at} (nanoseconds), tallied as {@code kind}. */
+  void at(long at, EventKind kind, Runnable event) {
+    counts[kind.ordinal()]++;
     if (at < now) {
       throw new IllegalArgumentException("event scheduled at " + at + " ns, before now (" + now + " ns)");
     }
@@ -40,6 +49,36 @@ final class Simulator implements Ticker {
   /** Runs {@code event} {@code delay} nanoseconds from now. */
   void after(long delay, Runnable event) {
     at(now + Math.max(0, delay), event);
+  }
+
+  /** Runs {@code event} {@code delay} nanoseconds from now, tallied as {@code kind}. */
+  void after(long delay, EventKind kind, Runnable event) {
+    at(now + Math.max(0, delay), kind, event);
+  }
+
+  /** The tally so far: each kind with a count, its share, and for scheduler calls their CPU (wall nanos). */
+  String tally() {
+    StringBuilder b = new StringBuilder();
+    long events = 0;
+    for (EventKind k : EventKind.values()) {
+      if (!k.name().startsWith("CALL_")) {
+        events += counts[k.ordinal()];
+      }
+    }
+    for (EventKind k : EventKind.values()) {
+      long c = counts[k.ordinal()];
+      if (c == 0) {
+        continue;
+      }
+      b.append(String.format(java.util.Locale.ROOT, "%n  %-18s %,14d", k, c));
+      if (k.name().startsWith("CALL_")) {
+        b.append(String.format(java.util.Locale.ROOT, "  %8.1f s  %6.1f us/call", nanos[k.ordinal()] / 1e9,
+            nanos[k.ordinal()] / 1e3 / c));
+      } else {
+        b.append(String.format(java.util.Locale.ROOT, "  %5.1f%% of events", 100.0 * c / Math.max(1, events)));
+      }
+    }
+    return b.toString();
   }
 
   /**

@@ -96,7 +96,7 @@ final class SwarmRun {
     tracker = new SimTracker(model, chunks, fleet.size,
         new LeasePolicy(s.tracker().leaseTtlNanos() / 1_000_000, s.tracker().originCap(), s.tracker().leaseBatch()));
     originAggregate = Double.isInfinite(s.origin().aggregate()) ? null : new Resource("origin", s.origin().aggregate());
-    host = Double.isInfinite(s.nodes().hostBytesPerSecond()) ? null : new Resource("host cpu", s.nodes().hostBytesPerSecond());
+    host = s.nodes().host().shared() ? new Resource("host cpu", s.nodes().host().cores(), true) : null;
     halfRtt = s.nodes().rttNanos() / 2;
     halfTracker = s.tracker().rttNanos() / 2;
     maxConnections = 2 * s.nodes().neighbours();
@@ -106,9 +106,9 @@ final class SwarmRun {
   RunResult run(double lowerBound) {
     long wall = System.nanoTime();
     for (SimNode n : nodes) {
-      sim.at(fleet.joinAt[n.index], () -> join(n));
+      sim.at(fleet.joinAt[n.index], EventKind.JOIN, () -> join(n));
       if (fleet.leaveAt[n.index] >= 0) {
-        sim.at(fleet.leaveAt[n.index], () -> crash(n));
+        sim.at(fleet.leaveAt[n.index], EventKind.CRASH, () -> crash(n));
       }
     }
     int stayers = fleet.stayers();
@@ -130,6 +130,10 @@ final class SwarmRun {
     // CPU, unlike everything in the notes, differs run to run: stderr, beside the progress lines.
     System.err.printf(java.util.Locale.ROOT, "swarm of %d: %,d events in %.1f s of simulator CPU (%,.0f events per CPU-second)%n",
         fleet.size, sim.executed(), cpuSeconds, sim.executed() / Math.max(1e-9, cpuSeconds));
+    if (sim.executed() >= 100_000) { // where a long run's events and scheduler CPU went (small test runs stay quiet)
+      System.err.println("swarm of " + fleet.size + ": events scheduled by kind, scheduler calls and their time (refused BUSY "
+        + refusals[Failure.BUSY.ordinal()] + ", NOT_FOUND " + refusals[Failure.NOT_FOUND.ordinal()] + "):" + sim.tally());
+    }
     StringBuilder stuck = new StringBuilder();
     if (!done && sim.pending() == 0) {
       // Nothing left to happen, yet nodes lack chunks: every wait should have had a deadline.
@@ -174,10 +178,10 @@ final class SwarmRun {
   private void join(SimNode n) {
     n.alive = true;
     n.scheduler = new SwarmScheduler(n.id, s.scheduler(), sim, new NodeActions(this, n), true);
-    sim.after(halfTracker, () -> {
+    sim.after(halfTracker, EventKind.TRACKER_NEIGHBOURS, () -> {
       tracker.join(n);
       List<Integer> list = tracker.neighbours(n.index, s.nodes().neighbours(), rnd);
-      sim.after(halfTracker, () -> list.forEach(i -> connect(n, nodes[i])));
+      sim.after(halfTracker, EventKind.TRACKER_NEIGHBOURS, () -> list.forEach(i -> connect(n, nodes[i])));
     });
     deliver(n, sc -> {
       sc.open(model, chunkSizes, new BitSet());
@@ -220,7 +224,7 @@ final class SwarmRun {
     }
     for (SimNode nb : n.neighbours) {
       nb.neighbours.remove(n);
-      sim.after(halfRtt, () -> {
+      sim.after(halfRtt, EventKind.PEER_LOST, () -> {
         deliver(nb, sc -> sc.peerLost(n.id));
         refill(nb);
       });
@@ -236,7 +240,7 @@ final class SwarmRun {
         || b.neighbours.size() >= maxConnections) {
       return;
     }
-    sim.after(2 * halfRtt, () -> {
+    sim.after(2 * halfRtt, EventKind.CONNECT, () -> {
       if (!a.alive || !b.alive || a.connectedTo(b)) {
         return;
       }
@@ -244,11 +248,11 @@ final class SwarmRun {
       b.neighbours.add(a);
       BitSet ha = (BitSet) a.held.clone();
       BitSet hb = (BitSet) b.held.clone();
-      deliver(a, sc -> {
+      deliver(a, EventKind.CALL_CONNECTED, sc -> {
         sc.peerConnected(b.id);
         sc.have(b.id, model, hb);
       });
-      deliver(b, sc -> {
+      deliver(b, EventKind.CALL_CONNECTED, sc -> {
         sc.peerConnected(a.id);
         sc.have(a.id, model, ha);
       });
@@ -258,9 +262,9 @@ final class SwarmRun {
   /** A node left with few neighbours asks the tracker for more. */
   private void refill(SimNode n) {
     if (n.alive && n.neighbours.size() < Math.max(1, s.nodes().neighbours() / 2)) {
-      sim.after(halfTracker, () -> {
+      sim.after(halfTracker, EventKind.TRACKER_NEIGHBOURS, () -> {
         List<Integer> list = tracker.neighbours(n.index, s.nodes().neighbours(), rnd);
-        sim.after(halfTracker, () -> list.forEach(i -> connect(n, nodes[i])));
+        sim.after(halfTracker, EventKind.TRACKER_NEIGHBOURS, () -> list.forEach(i -> connect(n, nodes[i])));
       });
     }
   }
@@ -314,7 +318,7 @@ final class SwarmRun {
       }
     }
     Source src = t.from == null ? Source.ORIGIN : sources[t.from.index];
-    deliver(n, sc -> sc.chunkVerified(chunkIds[c], src));
+    deliver(n, EventKind.CALL_VERIFIED, sc -> sc.chunkVerified(chunkIds[c], src));
     if (fresh) {
       announce(n, c);
       if (n.heldCount == chunkIds.length) {
@@ -329,12 +333,12 @@ final class SwarmRun {
   private void announce(SimNode n, int c) {
     ChunkId id = chunkIds[c];
     Consumer<SwarmScheduler> have = sc -> sc.have(n.id, id);
-    sim.after(untilAnnounce(n) + halfRtt, () -> {
+    sim.after(untilAnnounce(n) + halfRtt, EventKind.HAVE_BATCH, () -> {
       for (SimNode nb : n.neighbours) {
-        deliver(nb, have);
+        deliver(nb, EventKind.CALL_HAVE, have);
       }
     });
-    sim.after(halfTracker, () -> tracker.announce(n, c, sim.now() / 1_000_000));
+    sim.after(halfTracker, EventKind.TRACKER_ANNOUNCE, () -> tracker.announce(n, c, sim.now() / 1_000_000));
   }
 
   /**
@@ -353,14 +357,20 @@ final class SwarmRun {
   /** Starts the uploads whose turn came at {@code n}'s peer server. */
   void pumpUploads(SimNode n) {
     n.uploads.pump(t -> {
-      t.flow = net.start(path(n.up, t.to.intake), chunkSizes[t.chunk], false, () -> {
+      t.flow = net.start(path(n.up, t.to.intake), chunkSizes[t.chunk], false, cpuPerByte(false), () -> {
         n.uploads.finished(t);
         pumpUploads(n);
-        sim.after(halfRtt, () -> arrived(t));
+        sim.after(halfRtt, EventKind.LAST_BYTE, () -> arrived(t));
       });
       t.flow.tag = t;
       watch(t);
     });
+  }
+
+  /** What a byte of a peer or origin flow costs on the shared host (1 when there is none; not used then). */
+  double cpuPerByte(boolean fromOrigin) {
+    Scenario.Host h = s.nodes().host();
+    return host == null ? 1 : h.cpuPerByte() + (fromOrigin ? h.originCpuPerByte() : 0);
   }
 
   /** A flow's path: the given links, and the shared machine's CPU when the nodes share one. */
@@ -379,13 +389,13 @@ final class SwarmRun {
    */
   void watch(SimNode.Transfer t) {
     long every = Math.max(1, s.scheduler().peerStall().toNanos() / 2);
-    sim.after(every, () -> {
+    sim.after(every, EventKind.PROGRESS, () -> {
       if (t.cancelled || !t.to.alive || t.to.transfers.get(t.key()) != t) {
         return;
       }
       if (t.flow != null && t.flow.rate > 0) {
         Source src = t.from == null ? Source.ORIGIN : sources[t.from.index];
-        deliver(t.to, sc -> sc.progress(chunkIds[t.chunk], src));
+        deliver(t.to, EventKind.CALL_PROGRESS, sc -> sc.progress(chunkIds[t.chunk], src));
       }
       watch(t);
     });
@@ -393,13 +403,13 @@ final class SwarmRun {
 
   void fail(SimNode.Transfer t, Failure why) {
     refusals[why.ordinal()]++;
-    sim.after(halfRtt, () -> {
+    sim.after(halfRtt, EventKind.PEER_REFUSAL, () -> {
       if (t.cancelled || !t.to.alive) {
         return;
       }
       t.to.transfers.remove(t.key());
       Source src = t.from == null ? Source.ORIGIN : sources[t.from.index];
-      deliver(t.to, sc -> sc.fetchFailed(chunkIds[t.chunk], src, why));
+      deliver(t.to, EventKind.CALL_FAILED, sc -> sc.fetchFailed(chunkIds[t.chunk], src, why));
     });
   }
 
@@ -407,10 +417,18 @@ final class SwarmRun {
 
   /** Delivers one event to a live node's scheduler, then makes sure it is ticked at its next deadline. */
   void deliver(SimNode n, Consumer<SwarmScheduler> event) {
+    deliver(n, EventKind.CALL_OTHER, event);
+  }
+
+  /** As {@link #deliver(SimNode, Consumer)}, the call tallied as {@code kind} (count and CPU) in {@link Simulator#tally}. */
+  void deliver(SimNode n, EventKind kind, Consumer<SwarmScheduler> event) {
     if (!n.alive) {
       return;
     }
+    long t0 = System.nanoTime();
     event.accept(n.scheduler);
+    sim.nanos[kind.ordinal()] += System.nanoTime() - t0;
+    sim.counts[kind.ordinal()]++;
     arm(n, sim.now());
   }
 
@@ -424,12 +442,15 @@ final class SwarmRun {
       return;
     }
     n.tickAt = at;
-    sim.at(at, () -> {
+    sim.at(at, EventKind.TICK, () -> {
       if (n.tickAt != at || !n.alive) {
         return;
       }
       n.tickAt = Long.MAX_VALUE;
+      long t0 = System.nanoTime();
       n.scheduler.tick();
+      sim.nanos[EventKind.CALL_TICK.ordinal()] += System.nanoTime() - t0;
+      sim.counts[EventKind.CALL_TICK.ordinal()]++;
       arm(n, sim.now() + MIN_TICK_STEP); // a deadline still due after a tick waits a microsecond: no zero-time loop
     });
   }

@@ -38,6 +38,22 @@ class FlowNetworkTest {
   }
 
   @Test
+  void aSharedCpuSplitsItsCoresEquallyAndEachFlowPaysItsOwnCostPerByte() {
+    Resource cpu = new Resource("host cpu", 1, true); // one core
+    Resource link = new Resource("link", 1e12);
+    List<Long> done = new ArrayList<>();
+    // Half a core each: 10 ns/byte -> 50 MB/s, 30 ns/byte -> 16.7 MB/s.
+    net.start(new Resource[] {link, cpu}, 50_000_000, false, 10e-9, () -> done.add(sim.now()));
+    net.start(new Resource[] {link, cpu}, 50_000_000, true, 30e-9, () -> done.add(sim.now()));
+    sim.run(Long.MAX_VALUE, () -> false);
+    // The cheap flow ends at 1 s; the dear one has moved 16.7 MB and takes the whole core for the
+    // remaining 33.3 MB at 33.3 MB/s: 1 s more. The core did 0.5 + 0.5 + 1 CPU-seconds of work.
+    assertEquals(1e9, done.get(0), 2);
+    assertEquals(2e9, done.get(1), 2);
+    assertEquals(100e6, moved[0], 1);
+  }
+
+  @Test
   void aFlowHeldBackElsewhereKeepsOnlyItsLocalShare() {
     Resource up = new Resource("up", 100e6);
     Resource slow = new Resource("slow", 10e6);

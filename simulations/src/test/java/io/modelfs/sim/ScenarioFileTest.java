@@ -1,6 +1,7 @@
 package io.modelfs.sim;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -31,6 +32,9 @@ class ScenarioFileTest {
     assertEquals(2.5e9, f.nfs().aggregate(), 1e-3);
     assertEquals(SchedulerConfig.defaults(), f.scheduler());
     assertEquals(List.of(10, 100, 1000, 10000), ScenarioFile.load("scaling", Map.of()).nodeCounts());
+    assertFalse(f.nodes().host().shared());
+    Scenario.Host host = ScenarioFile.load("validate-8", Map.of()).nodes().host();
+    assertTrue(host.shared() && host.cores() == 2 && host.cpuPerByte() > 0 && host.originCpuPerByte() > 0, host.toString());
   }
 
   @Test
@@ -62,6 +66,10 @@ class ScenarioFileTest {
     assertTrue(nope.getMessage().contains("warpDrive"), nope.getMessage());
     var churn = assertThrows(IllegalArgumentException.class, () -> parse("churn.late=0.8\nchurn.leave=0.5\n"));
     assertTrue(churn.getMessage().contains("churn"), churn.getMessage());
+    var cores = assertThrows(IllegalArgumentException.class, () -> parse("host.cores=two\n"));
+    assertTrue(cores.getMessage().contains("host.cores") && cores.getMessage().contains("two"), cores.getMessage());
+    var free = assertThrows(IllegalArgumentException.class, () -> parse("host.cores=2\n"));
+    assertTrue(free.getMessage().contains("host.cpuPerMiB"), free.getMessage());
     var missing = assertThrows(IllegalArgumentException.class, () -> ScenarioFile.load("no-such-scenario", Map.of()));
     assertTrue(missing.getMessage().contains("fanout-50"), missing.getMessage());
   }

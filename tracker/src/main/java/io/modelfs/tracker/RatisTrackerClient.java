@@ -33,19 +33,23 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.client.retry.RequestTypeDependentRetryPolicy;
 import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.proto.RaftProtos.RaftClientRequestProto;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.exceptions.StateMachineException;
 import org.apache.ratis.retry.ExponentialBackoffRetry;
+import org.apache.ratis.retry.RetryPolicy;
 import org.apache.ratis.util.TimeDuration;
 
 /**
  * {@link TrackerClient} over a Ratis client: writes go through the log, reads are read-only
  * requests to the leader. The Ratis client finds and follows the leader and retries with
  * exponential backoff; this class bounds each call by {@link TrackerClientConfig#callTimeout()}
- * and turns every failure into a {@link TrackerException}.
+ * (a write: its retries stop at the call timeout, so it returns at most one request timeout and
+ * one backoff later) and turns every failure into a {@link TrackerException}.
  */
 final class RatisTrackerClient implements TrackerClient {
   private static final Pattern CODE = Pattern.compile("(INVALID|UNKNOWN_NODE|UNKNOWN_MODEL|NOT_LEADER|CONFLICT|FORBIDDEN): (.*)", Pattern.DOTALL);
@@ -68,11 +72,27 @@ final class RatisTrackerClient implements TrackerClient {
         .setProperties(p)
         .setParameters(material == null ? new org.apache.ratis.conf.Parameters() : TrackerTls.parameters(material))
         .setRaftGroup(TrackerServer.group(peers))
-        .setRetryPolicy(ExponentialBackoffRetry.newBuilder()
-            .setBaseSleepTime(millis(Duration.ofMillis(50)))
-            .setMaxSleepTime(millis(Duration.ofSeconds(1)))
-            .setMaxAttempts(config.maxAttempts())
-            .build())
+        .setRetryPolicy(retryPolicy(config))
+        .build();
+  }
+
+  /**
+   * Exponential backoff between attempts, and no attempt once a request is older than the call
+   * that sent it may wait (reads: the call timeout plus the longest long-poll): a call given up
+   * on does not go on retrying in the background, which for a LEASE would take leases the node
+   * no longer waits for.
+   */
+  private static RetryPolicy retryPolicy(TrackerClientConfig config) {
+    RetryPolicy backoff = ExponentialBackoffRetry.newBuilder()
+        .setBaseSleepTime(millis(Duration.ofMillis(50)))
+        .setMaxSleepTime(millis(Duration.ofSeconds(1)))
+        .setMaxAttempts(config.maxAttempts())
+        .build();
+    return RequestTypeDependentRetryPolicy.newBuilder()
+        .setRetryPolicy(RaftClientRequestProto.TypeCase.READ, backoff)
+        .setRetryPolicy(RaftClientRequestProto.TypeCase.WRITE, backoff)
+        .setTimeout(RaftClientRequestProto.TypeCase.READ, millis(config.callTimeout().plus(config.maxAwait())))
+        .setTimeout(RaftClientRequestProto.TypeCase.WRITE, millis(config.callTimeout()))
         .build();
   }
 
@@ -259,13 +279,21 @@ final class RatisTrackerClient implements TrackerClient {
     }
   }
 
+  /**
+   * One request, never on Ratis' ordered stream. There a reply that reached this client after its
+   * request timeout (a node too busy to read its socket in time: 16 agents on 2 cores, issue 8)
+   * wedged the client for good: the replica had answered and forgotten the request, the client's
+   * retry then sat at the head of the replica's in-order reply window, and every later reply to
+   * this client waited behind it — LEASE, PING and NEIGHBOURS timed out for minutes while the
+   * tracker answered other nodes in milliseconds (LateReplyIT). Reads go on the unordered stream
+   * (each answered on its own); writes are blocking calls, one short-lived stream per attempt,
+   * whose retries the replicas' retry cache de-duplicates, bounded by the retry policy's timeout.
+   */
   private TrackerReply once(Message message, boolean readOnly, TrackerRequest request, long deadline) throws TrackerException {
     long remaining = Math.max(1, deadline - System.nanoTime());
     try {
-      // Read-only requests go unordered: Ratis' ordered path (sendReadOnly and send) closes the client's sliding
-      // window for good once one request exhausts its retries, failing every later request (seen under load).
-      RaftClientReply reply = (readOnly ? client.async().sendReadOnly(message) : client.async().send(message))
-          .get(remaining, TimeUnit.NANOSECONDS);
+      RaftClientReply reply = readOnly ? client.async().sendReadOnlyUnordered(message).get(remaining, TimeUnit.NANOSECONDS)
+          : client.io().send(message);
       if (!reply.isSuccess()) {
         throw failure(reply.getException(), request);
       }
@@ -278,9 +306,11 @@ final class RatisTrackerClient implements TrackerClient {
     } catch (TimeoutException e) {
       throw new TrackerException(TrackerException.Code.UNAVAILABLE, "tracker " + peers + " did not answer "
           + request.getBodyCase() + " in time", e);
-    } catch (InterruptedException e) {
+    } catch (InterruptedException | java.io.InterruptedIOException e) {
       Thread.currentThread().interrupt();
       throw new TrackerException(TrackerException.Code.UNAVAILABLE, "interrupted waiting for tracker " + peers, e);
+    } catch (IOException e) {
+      throw failure(e, request);
     }
   }
 

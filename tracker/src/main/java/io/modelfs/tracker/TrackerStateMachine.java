@@ -60,6 +60,8 @@ import org.slf4j.LoggerFactory;
  */
 final class TrackerStateMachine extends BaseStateMachine {
   private static final Logger log = LoggerFactory.getLogger(TrackerStateMachine.class);
+  /** A read or soft-state request the leader takes longer than this to answer is logged at WARN. */
+  static final long SLOW_QUERY_NANOS = TimeUnit.MILLISECONDS.toNanos(1000);
 
   private final TrackerConfig config;
   private final Clock clock;
@@ -245,11 +247,29 @@ final class TrackerStateMachine extends BaseStateMachine {
     }
     return commands.read(r, info.getCurrentTerm()).thenApply(reply -> {
       record(kind, reply, started);
+      answered(kind, r, started);
       if (reply.hasSwarmView()) {
         reply = reply.toBuilder().setSwarmView(reply.getSwarmView().toBuilder().setLeaderId(config.id())).build();
       }
       return message(reply);
     });
+  }
+
+  /**
+   * Logs how long the leader took for a read or soft-state request, from the state machine's
+   * query to its answer: at DEBUG for each one (the fan-out benchmark times LEASE at both ends
+   * with it, issue 8), at WARN when it took longer than {@link #SLOW_QUERY_NANOS} — time the
+   * asking node also waits, beside the network and its own scheduling. An AWAIT waits by design
+   * (a long-poll), so it is never slow.
+   */
+  private void answered(String kind, TrackerRequest r, long startedNanos) {
+    long nanos = System.nanoTime() - startedNanos;
+    if (nanos > SLOW_QUERY_NANOS && r.getBodyCase() != TrackerRequest.BodyCase.AWAIT) {
+      log.warn("tracker {}: {} of node {} took {} ms to answer", config.id(), kind, NodeAuthenticator.nodeOf(r),
+          nanos / 1_000_000);
+    } else if (log.isDebugEnabled()) {
+      log.debug("tracker {}: {} of node {} answered in {} us", config.id(), kind, NodeAuthenticator.nodeOf(r), nanos / 1000);
+    }
   }
 
   /**

@@ -9,6 +9,7 @@ import io.modelfs.agent.SwarmSettings;
 import io.modelfs.agent.http.HttpAddress;
 import io.modelfs.core.ByteSize;
 import io.modelfs.core.Durations;
+import io.modelfs.fuse.FuseWarmup;
 import io.modelfs.fuse.MountConfig;
 import io.modelfs.origin.OriginConfig;
 import io.modelfs.schedule.SchedulerConfig;
@@ -48,8 +49,11 @@ final class AgentCommand implements Callable<Integer> {
   String readTimeout = "3m";
 
   @Option(names = "--warmup", paramLabel = "DURATION",
-      description = "Before mounting, run the read path's hot code (SHA-256, the store's load and read) on a throw-away"
-          + " store for at most this long, so a first cold read does not pay for the JIT; 0 turns it off"
+      description = "Before mounting, run the read path's hot code (S3 GETs from a loopback server, SHA-256, the"
+          + " store's load and read) on a throw-away store for at most this long, so a first cold read does not pay"
+          + " for the JIT, then the FUSE read callback through a throw-away mount for at most as long again. The mount waits"
+          + " for them at most 3 x this + 5 s (a loaded machine's set-up can take longer; then they finish beside the"
+          + " running agent); 0 turns both off"
           + " (default: ${DEFAULT-VALUE}).")
   String warmup = StartupWarmup.DEFAULT_BUDGET.toSeconds() + "s";
 
@@ -166,7 +170,7 @@ final class AgentCommand implements Callable<Integer> {
     LogFormat.node(swarm.nodeId());
     org.slf4j.MDC.put("node", swarm.nodeId());
     long started = System.nanoTime();
-    StartupWarmup.run(store.resolve("warmup"), warmupBudget, Clock.systemUTC());
+    warmUp(store, warmupBudget);
     Agent agent = Agent.start(config, swarm, SecuritySettings.fromFlags(controlGroup, manifestPublicKey));
     log.info("agent ready {} ms after start-up began ({} ms since the JVM started; warm-up included)",
         (System.nanoTime() - started) / 1_000_000, ManagementFactory.getRuntimeMXBean().getUptime());
@@ -179,6 +183,36 @@ final class AgentCommand implements Callable<Integer> {
     log.info("modelfs agent {}: serving {}; control socket {}; Ctrl-C to stop", swarm.nodeId(), mount, control);
     stopped.await();
     return 0;
+  }
+
+  /**
+   * Runs the start-up warm-ups — the store/S3/SHA-256 path, then the FUSE read callback through a
+   * throw-away mount (the first never reaches it) — and waits for them at most
+   * {@code 3 * budget + 5 s}. Each bounds its own work by {@code budget}, but not its set-up
+   * (opening a throw-away store and S3 client, mounting), which took 131 s with 16 agents starting
+   * at once on 2 cores (issue 8's fan-out). Past the wait the agent starts beside the warm-up,
+   * which finishes and cleans up on its own: a warm-up never delays the mount by more than that.
+   */
+  private static void warmUp(Path store, Duration budget) throws InterruptedException {
+    if (budget.isZero() || budget.isNegative()) {
+      return;
+    }
+    java.util.Map<String, String> mdc = org.slf4j.MDC.getCopyOfContextMap();
+    Thread warmup = new Thread(() -> {
+      if (mdc != null) {
+        org.slf4j.MDC.setContextMap(mdc); // its log lines name the node too
+      }
+      StartupWarmup.run(store.resolve("warmup"), budget, Clock.systemUTC());
+      FuseWarmup.run(store.resolve("warmup-fuse"), budget, Clock.systemUTC());
+    }, "startup-warmup");
+    warmup.setDaemon(true);
+    warmup.start();
+    Duration wait = budget.multipliedBy(3).plusSeconds(5);
+    warmup.join(wait.toMillis());
+    if (warmup.isAlive()) {
+      log.warn("start-up warm-up still running after {} ms (a loaded machine); starting the agent beside it",
+          wait.toMillis());
+    }
   }
 
   /** The fetch scheduler's defaults with this command line's caps. */

@@ -6,6 +6,7 @@ import io.modelfs.agent.demo.SampleModel;
 import io.modelfs.agent.demo.Smoke;
 import io.modelfs.core.ByteSize;
 import io.modelfs.core.ModelRef;
+import io.modelfs.core.Trees;
 import io.modelfs.origin.Importer;
 import io.modelfs.origin.ManifestStore;
 import io.modelfs.origin.Origin;
@@ -13,11 +14,9 @@ import io.modelfs.origin.Origins;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -64,7 +63,7 @@ final class DemoCommand implements Callable<Integer> {
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         agent.close();
         if (temporary) {
-          deleteQuietly(work);
+          Trees.deleteQuietly(work, "demo");
         }
         stopped.countDown();
       }, "demo-shutdown"));
@@ -74,7 +73,7 @@ final class DemoCommand implements Callable<Integer> {
       if (smoke) {
         agent.close();
         if (temporary) {
-          deleteQuietly(work);
+          Trees.deleteQuietly(work, "demo");
         }
       }
     }
@@ -106,13 +105,5 @@ final class DemoCommand implements Callable<Integer> {
     System.out.println("Ctrl-C stops the agent and unmounts.");
     System.out.println();
     System.out.println(ref);
-  }
-
-  private static void deleteQuietly(Path root) {
-    try (Stream<Path> walk = Files.walk(root)) {
-      walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException | RuntimeException ignored) {
-      // A temporary directory left behind is not worth failing the demo for.
-    }
   }
 }
