@@ -17,6 +17,9 @@
 #   env TRACKER_RT=1  run the tracker in the real-time class (chrt --rr 1)
 #   env LEASE_TIMING=1  agents log each LEASE call's round trip and the tracker each LEASE's handling time
 #                       (DEBUG lines "answered in N ms" / "answered in N us"; with -k to keep them)
+#   env THREADS=1  also print the agents' CPU seconds per thread group during each workload (from
+#                  /proc/PID/task/*/stat, summed over the agents; threads that ended mid-workload are missed)
+#   env AGENT_OPTS="..."  more JVM options for the agents (e.g. a JFR recording, -XX:+PreserveFramePointer)
 #
 # Columns: wall = from the start signal until every node holds (pull) or has hashed (read) the
 # whole model; origin = bytes the origin's veth sent during the workload / model size (counted on
@@ -59,6 +62,8 @@ namespaces=() pids=() mounts=()
 # 16 agents hashing 512 MiB each CPU-bound. Short-lived CLI processes (import, pull, the tracker) keep C1.
 java_opts=(-XX:+UseSerialGC -XX:TieredStopAtLevel=1)
 agent_opts=(-XX:+UseSerialGC)
+extra_agent_opts=()
+[ -z "${AGENT_OPTS:-}" ] || read -r -a extra_agent_opts <<<"$AGENT_OPTS"
 if [ "${LEASE_TIMING:-0}" = 1 ]; then
   cat >"$work/logback-lease-timing.xml" <<'EOF'
 <configuration>
@@ -232,7 +237,7 @@ run_cluster() {
       swarm_args=(--listen "$ip:7071" --swarm-key-file "$work/swarm.key" --tracker "$tracker")
       [ -z "$peers" ] || swarm_args+=(--peer "$peers")
     fi
-    spawn "a$a" "$work/$mode$n/a$a/log" java -Xmx"$xmx" "${agent_opts[@]}" -jar "$jar" agent \
+    spawn "a$a" "$work/$mode$n/a$a/log" java -Xmx"$xmx" "${agent_opts[@]}" "${extra_agent_opts[@]}" -jar "$jar" agent \
       --mount "$work/$mode$n/a$a/mnt" --store "$work/$mode$n/a$a/store" --manifests "file://$work/manifests/" \
       --config "$work/origin.properties" --control "$work/$mode$n/a$a/agent.sock" --http off --node-id "$mode${n}a$a" \
       "${swarm_args[@]}"
@@ -247,6 +252,7 @@ run_cluster() {
 
   for w in pull read; do
     local jobs=() ok=0
+    [ -z "${THREADS:-}" ] || threads "${agent_pids[@]}" >"$work/threads.before"
     tx0=$(origin_tx); t0=$(now); c0=$(agents_cpu "${agent_pids[@]}")
     for a in $(seq 1 "$n"); do
       if [ $w = pull ]; then
@@ -260,6 +266,12 @@ run_cluster() {
     done
     for j in "${jobs[@]}"; do wait "$j" && ok=$((ok + 1)) || true; done
     t1=$(now); tx1=$(origin_tx); c1=$(agents_cpu "${agent_pids[@]}")
+    if [ -n "${THREADS:-}" ]; then
+      threads "${agent_pids[@]}" >"$work/threads.after"
+      echo "fanout.sh: agents' CPU s per thread group, N = $n $mode $w:" >&2
+      { thread_cpu "$work/threads.before" "$work/threads.after" | head -25 | tee "$work/threads-$mode$n-$w.log" >&2; } \
+        || true # a report, never a reason to stop the run
+    fi
     if [ $w = read ]; then
       ok=0
       for a in $(seq 1 "$n"); do [ "$(cat "$work/$mode$n/a$a/read.out" 2>/dev/null)" = "${sum[read]}" ] && ok=$((ok + 1)); done
@@ -289,6 +301,20 @@ run_cluster() {
   rm -rf "$work/$mode$n"
 }
 
+# threads PID...: "tid name ticks" of every thread (digits dropped from names, so pools group together; a
+# thread that ends between the glob and the read makes cat fail, which pipefail must not turn into an exit)
+threads() {
+  local p
+  for p in "$@"; do cat /proc/"$p"/task/*/stat 2>/dev/null || true; done | awk '{ i = index($0, "("); j = length($0)
+    while (substr($0, j, 1) != ")") j--
+    name = substr($0, i + 1, j - i - 1); gsub(/[0-9 ]/, "", name); split(substr($0, j + 2), f, " ")
+    print $1, name, f[12] + f[13] }'
+}
+# thread_cpu BEFORE AFTER: CPU s per thread group between two `threads` snapshots, largest first
+thread_cpu() {
+  awk -v hz="$(getconf CLK_TCK)" 'NR == FNR { before[$1] = $3; next } { d[$2] += $3 - before[$1] }
+    END { for (n in d) if (d[n] > 0) printf "%8.2f  %s\n", d[n] / hz, n }' "$1" "$2" | sort -rn
+}
 # CPU time (user + sys, clock ticks) of the given processes so far; the agents' CPU per workload.
 agents_cpu() {
   local total=0 p t

@@ -2,7 +2,7 @@
 # Measures the FUSE mount against a file: origin on this machine and prints markdown tables.
 #
 #   bench/fuse-bench.sh [section...]     sections: chunks readahead warm cache mmap header formats ttfb
-#                                        (default: all)
+#                                        ceiling (default: all but ceiling)
 #
 # formats: header TTFB and cold loads (read(), mmap in file order, mmap in name order) of the
 # safetensors file and of a GGUF file of the same size (bench/make_gguf.py), format prefetch on
@@ -11,8 +11,11 @@
 # 4 KiB reads and header TTFB per chunk size in CHUNK_SIZES (the
 # numbers behind the sub-chunk pieces decision). warm: a fresh agent without (--warmup 0) and
 # with the start-up warm-up, and the 4th pass of the same agent (JIT-compiled read path), with
-# the agent's CPU seconds. cache: dd of the mount and of the local file with the same block
-# size (4M, 1M, 128k) and the agent's read syscalls/bytes
+# the agent's CPU seconds. ceiling: the warm read through bench/onefile-fuse.c, a minimal C
+# daemon on libfuse 2 and 3 (see section_ceiling), vs the origin file read directly. cache: dd
+# of the mount, of the local file and of a tmpfs copy with the same block size (4M, 1M, 128k),
+# CACHE_REPS (5) alternating runs each, medians compared; the folio sizes the kernel caches each
+# in; and the agent's read syscalls/bytes
 # during the mount's re-read (no READ reaching the agent = the kernel answered alone). Every
 # row carries the 1-minute load average. A model regenerated for another SIZE_MIB/TENSOR_MIB
 # drops the old imports, chunk lists and store.
@@ -61,7 +64,7 @@ stop_agent() {
   fi
   if mountpoint -q "$mnt" 2>/dev/null; then fusermount -u -z "$mnt" || true; fi
 }
-trap stop_agent EXIT
+trap 'stop_agent; rm -f /dev/shm/modelfs-bench-cache-$$; mountpoint -q "$BENCH_DIR/mnt-ceiling" 2>/dev/null && fusermount -u -z "$BENCH_DIR/mnt-ceiling"; true' EXIT
 
 # start_agent CHUNK_MIB [fresh|warm] [agent flags...]: an agent serving the import of that chunk size.
 start_agent() {
@@ -198,29 +201,114 @@ agent_cpu() { awk '{print $14 + $15}' "/proc/$agent_pid/stat"; }
 # agent_io: "read syscalls bytes" the agent process made so far (/proc/PID/io syscr, rchar): FUSE
 # requests it took from /dev/fuse plus chunk-file reads; a delta near 0 means the kernel answered alone.
 agent_io() { awk '/^rchar/{b=$2} /^syscr/{c=$2} END{print c, b}' "/proc/$agent_pid/io"; }
-dd_rate() { dd if="$1" of=/dev/null bs="$2" 2>&1 | tail -1 | awk -F', ' '{print $NF}'; }
+# dd_gbs FILE BS: GB/s of one dd of FILE, computed from dd's bytes and seconds (not its rounded rate).
+dd_gbs() { dd if="$1" of=/dev/null bs="$2" 2>&1 | tail -1 | awk -F', ' '{split($1, b, " "); split($3, t, " "); printf "%.2f", b[1] / t[1] / 1e9}'; }
+# spread V...: "median (min-max)" of the numbers.
+spread() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END{m=NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2; printf "%.2f (%.2f-%.2f)", m, v[1], v[NR]}'; }
+median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END{print NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 
+# The page-cache re-read. A cached GiB takes 0.1-0.3 s to copy, so one dd per side swings 2-3x with
+# the load: each side is read CACHE_REPS times, alternating, and the medians are compared. Three
+# files hold the same bytes: the mount's, the origin file on the local disk (the issue's baseline)
+# and a copy on tmpfs. The folio row says why they differ: the kernel caches a FUSE file in 4 KiB
+# folios (libfuse 2 or 3 alike, kernel 6.18), a local ext4 file mostly in 2 MiB ones, tmpfs
+# (huge=never) in 4 KiB ones (tmpfs reads a folio at a time: a lower bound for 4 KiB folios).
 section_cache() {
+  local reps=${CACHE_REPS:-5} shm=/dev/shm/modelfs-bench-cache-$$ fs
+  fs=$(df --output=fstype "$model" | tail -1)
   echo
-  echo "### Page-cache re-read (file read once already; ${CS} MiB chunks; same dd block size on both sides)"
+  echo "### Page-cache re-read (file read once already; ${CS} MiB chunks; dd, the same block size on every side; median (min-max) GB/s of $reps alternating runs)"
   echo
   start_agent "$CS" warm
   f=$(file_of "$CS")
+  cp "$model" "$shm"
   $readers seq "$f" >/dev/null
   $readers seq "$model" >/dev/null
-  echo "| dd bs | mount | local file (baseline) | ratio | agent read syscalls / bytes during the mount's re-read | load |"
-  echo "|---|---|---|---|---|---|"
-  for _ in $(seq "$RUNS"); do
-    for bs in 4M 1M 128k; do
-      l=$(load1)
-      read -r c0 b0 < <(agent_io)
-      m=$(dd_rate "$f" "$bs")
-      read -r c1 b1 < <(agent_io)
-      b=$(dd_rate "$model" "$bs")
-      r=$(awk -v m="$m" -v b="$b" 'function gb(x){split(x,a," "); return a[2]=="MB/s"?a[1]/1000:a[2]=="kB/s"?a[1]/1e6:a[1]} BEGIN{printf "%.2f", gb(m)/gb(b)}')
-      echo "| $bs | $m | $b | $r | $((c1 - c0)) / $((b1 - b0)) | $l |"
+  echo "Folio sizes in the page cache (first 256 MiB; share of bytes): mount $($readers folios "$f" $((256 << 20)) | field folios)," \
+    "local $fs file $($readers folios "$model" $((256 << 20)) | field folios), tmpfs copy $($readers folios "$shm" $((256 << 20)) | field folios)."
+  echo
+  echo "| dd bs | mount | local $fs file (baseline) | tmpfs copy (4 KiB pages) | mount / local | mount / tmpfs | agent read syscalls / bytes during the mount's re-reads | load |"
+  echo "|---|---|---|---|---|---|---|---|"
+  for bs in 4M 1M 128k; do
+    local m=() b=() t=() l c0 b0 c1 b1 mm bm tm
+    l=$(load1)
+    read -r c0 b0 < <(agent_io)
+    for _ in $(seq "$reps"); do
+      m+=("$(dd_gbs "$f" "$bs")")
+      b+=("$(dd_gbs "$model" "$bs")")
+      t+=("$(dd_gbs "$shm" "$bs")")
     done
+    read -r c1 b1 < <(agent_io)
+    mm=$(median "${m[@]}"); bm=$(median "${b[@]}"); tm=$(median "${t[@]}")
+    echo "| $bs | $(spread "${m[@]}") | $(spread "${b[@]}") | $(spread "${t[@]}") |" \
+      "$(awk "BEGIN{printf \"%.2f\", $mm / $bm}") | $(awk "BEGIN{printf \"%.2f\", $mm / $tm}") | $((c1 - c0)) / $((b1 - b0)) | $l-$(load1) |"
   done
+  rm -f "$shm"
+}
+
+# The same warm read through bench/onefile-fuse.c, a minimal C daemon (no modelfs, no JVM) serving
+# the origin file: what any libfuse daemon gets on this machine. Built with gcc against libfuse 2
+# (128 KiB requests, as the agent) and, when its headers are there, libfuse 3 (1 MiB requests);
+# "splice" hands libfuse the file descriptor (read_buf + splice_write: one copy less). Needs gcc,
+# pkg-config and Debian's libfuse-dev / libfuse3-dev (not installed by bin/deps: bench only).
+# KERNEL_READAHEAD_KB (1024, the agent's default) sets the daemon's kernel readahead window.
+section_ceiling() {
+  local runs=${CEILING_RUNS:-3} cm=$BENCH_DIR/mnt-ceiling variants=()
+  echo
+  echo "### Ceiling: bench/onefile-fuse.c (C, no modelfs) serving the origin file; warm read (page cache dropped), read() 1 MiB, $runs runs, kernel window ${KERNEL_READAHEAD_KB:-1024} KiB"
+  echo
+  if ! command -v gcc >/dev/null || ! command -v pkg-config >/dev/null; then
+    echo "skipped: needs gcc and pkg-config"; return 0
+  fi
+  for v in 2 3; do
+    local pc=fuse; [ "$v" = 3 ] && pc=fuse3
+    # shellcheck disable=SC2046  # pkg-config prints several words
+    if pkg-config --exists "$pc" && gcc -O2 -DFUSE_USE_VERSION=$([ "$v" = 3 ] && echo 31 || echo 26) -D_FILE_OFFSET_BITS=64 \
+        $(pkg-config --cflags "$pc") "$root/bench/onefile-fuse.c" -o "$BENCH_DIR/onefile-fuse$v" $(pkg-config --libs "$pc") 2>>"$log"; then
+      variants+=("$v:read"); [ "$v" = 2 ] && variants+=("2:splice")
+    else
+      echo "libfuse $v: not built (no $pc headers: apt-get install $([ "$v" = 3 ] && echo libfuse3-dev || echo libfuse-dev))"
+    fi
+  done
+  mkdir -p "$cm"
+  echo "| daemon | MB/s per run | median MB/s | daemon CPU s per GiB, median | reads per pass / largest request | load |"
+  echo "|---|---|---|---|---|---|"
+  local base=() r
+  for var in "${variants[@]}"; do
+    local v=${var%%:*} mode=${var#*:} opts pid rates=() cpus=() c0 c1 l
+    opts="ro,kernel_cache,entry_timeout=3600,attr_timeout=3600,max_read=131072"
+    [ "$v" = 3 ] && opts="ro,max_read=1048576"  # libfuse 3 sets kernel_cache and the timeouts in init()
+    [ "$mode" = splice ] && opts="$opts,splice_write"
+    l=$(load1)
+    if [ "$mode" = splice ]; then
+      SPLICE=1 "$BENCH_DIR/onefile-fuse$v" "$model" "$cm" -f -o "$opts" 2>"$BENCH_DIR/ceiling.err" & pid=$!
+    else
+      "$BENCH_DIR/onefile-fuse$v" "$model" "$cm" -f -o "$opts" 2>"$BENCH_DIR/ceiling.err" & pid=$!
+    fi
+    for _ in $(seq 100); do mountpoint -q "$cm" && break; sleep 0.05; done
+    stat "$cm/f" >/dev/null  # after INIT: the readahead window written below is not overwritten
+    echo "${KERNEL_READAHEAD_KB:-1024}" >"/sys/class/bdi/$(mountpoint -d "$cm")/read_ahead_kb"  # the agent's default
+    for _ in $(seq "$runs"); do
+      drop_caches
+      c0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+      rates+=("$($readers seq "$cm/f" | field MBps)")
+      c1=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+      cpus+=("$(awk "BEGIN{printf \"%.2f\", ($c1 - $c0) / 100 / ($SIZE_MIB / 1024)}")")
+    done
+    fusermount -u "$cm" || fusermount -u -z "$cm"
+    wait "$pid" || true
+    local counted reads largest
+    counted=$(tail -1 "$BENCH_DIR/ceiling.err")
+    reads=$(echo "$counted" | field reads); largest=$(echo "$counted" | field largest)
+    echo "| libfuse $v, $mode | ${rates[*]} | $(median "${rates[@]}") | $(median "${cpus[@]}") |" \
+      "$((reads / runs)) / $((largest >> 10)) KiB | $l-$(load1) |"
+  done
+  for _ in $(seq "$runs"); do
+    drop_caches
+    base+=("$($readers seq "$model" | field MBps)")
+  done
+  echo "| the origin file read directly (baseline) | ${base[*]} | $(median "${base[@]}") | | | $(load1) |"
+  rmdir "$cm" 2>/dev/null || true
 }
 
 section_mmap() {

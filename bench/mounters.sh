@@ -8,9 +8,13 @@
 #
 # Usage: [SIZE_MIB=2048] [RUNS=1] [BENCH_DIR=/var/tmp/modelfs-mounters] [READERS="curl rclone s3fs modelfs"]
 #        [STORE=$BENCH_DIR/store] [AGENT_FLAGS=...] [MODELFS_JAVA_OPTS=...] [JAR=agent/target/modelfs.jar]
-#        [THREADS=1] bench/mounters.sh
+#        [THREADS=1] [PERF=file.data] [SECOND=1] bench/mounters.sh
+# SECOND=1 adds a second object of the same size (weights2.bin) and reads it through the same agent
+# after the first: cold in the store, but with the agent's JIT warm (what a fresh agent pays on top).
 # THREADS=1 also prints the agent's CPU seconds during the read per thread group (from /proc:
 # JIT compilers, GC, fetch threads, FUSE workers, ...); threads that ended during the read are missed.
+# PERF=file.data records the agent with `perf record -g` during the read (file-2.data: the second; add MODELFS_JAVA_OPTS=
+# "-XX:+PreserveFramePointer -XX:+UnlockDiagnosticVMOptions -XX:+DumpPerfMapAtExit" for Java frames).
 # CPU s is the reader's user+system CPU time (for curl, curl's own) plus s3proxy's during the
 # read: the machine has 2 cores, so CPU per byte is part of the result. MODELFS_JAVA_OPTS goes
 # on the agent's java command (e.g. -XX:StartFlightRecording=filename=/tmp/agent.jfr to profile).
@@ -36,7 +40,7 @@ mvn -B -q -o -f origin-adapters/pom.xml test-compile dependency:build-classpath 
 cp="$root/origin-adapters/target/test-classes:$root/origin-adapters/target/classes:$(cat origin-adapters/target/bench.classpath)"
 
 mkdir -p "$BENCH_DIR"/{blobs/bench/model,mnt-modelfs,mnt-rclone,mnt-s3fs}
-jar=$BENCH_DIR/modelfs.jar; cp "$JAR" "$jar"  # a copy: rebuilds during the run do not disturb it
+jar=$BENCH_DIR/modelfs.jar; cp -p "$JAR" "$jar"  # a copy (rebuilds during the run do not disturb it), same mtime (a CDS archive checks it)
 obj=$BENCH_DIR/blobs/bench/model/weights.bin
 log=$BENCH_DIR/run.log; : >"$log"
 server=; agent=
@@ -50,12 +54,17 @@ cleanup() {
   wait 2>/dev/null || true
 }
 trap cleanup EXIT INT TERM
+mb() { echo "scale=0; $SIZE_MIB * 1048576 / $1 / 1000000" | bc -l; }
 drop() { sync; echo 3 > /proc/sys/vm/drop_caches; }
 wait_mount() { for _ in $(seq 400); do mountpoint -q "$1" && return 0; sleep 0.05; done; echo "no mount at $1" >&2; tail -20 "$log" >&2; exit 1; }
 # seconds FILE: wall time of reading FILE sequentially with 1 MiB reads
 timed_read() { local t0 t1; t0=$(date +%s.%N); dd if="$1" of=/dev/null bs=1M status=none; t1=$(date +%s.%N); echo "$t1 - $t0" | bc -l; }
 # cpu PID: user+system CPU seconds the process has used so far
 cpu() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$1/stat"; }
+# ticks: "idle total" jiffies of the whole machine so far (idle includes iowait), from /proc/stat
+ticks() { awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print $5 + $6, t }' /proc/stat; }
+# idle_pct BEFORE AFTER: the machine's idle share between two `ticks` readings, in percent
+idle_pct() { echo "$1 $2" | awk '{ printf "%.0f", 100 * ($3 - $1) / ($4 - $2) }'; }
 # threads PID: one line per thread, "tid name ticks" (name: /proc comm with digits and spaces squeezed
 # out, so a pool's threads group together)
 threads() {
@@ -72,6 +81,9 @@ thread_cpu() {
 if [ ! -f "$obj" ] || [ "$(stat -c %s "$obj")" -ne $((SIZE_MIB << 20)) ]; then
   echo "generating $SIZE_MIB MiB of random bytes in $obj" >&2
   head -c $((SIZE_MIB << 20)) /dev/urandom >"$obj"
+fi
+if [ -n "${SECOND:-}" ] && { [ ! -f "${obj%.bin}2.bin" ] || [ "$(stat -c %s "${obj%.bin}2.bin")" -ne $((SIZE_MIB << 20)) ]; }; then
+  head -c $((SIZE_MIB << 20)) /dev/urandom >"${obj%.bin}2.bin"
 fi
 rm -rf "$BENCH_DIR/blobs/bench/model/.modelfs"
 java -Xmx512m -cp "$cp" io.modelfs.origin.S3ProxyServer "$BENCH_DIR/blobs" "$PORT" >>"$log" 2>&1 &
@@ -97,10 +109,14 @@ modelfs_cold() {
   wait_mount "$BENCH_DIR/mnt-modelfs"
   stat "$BENCH_DIR/mnt-modelfs/$ref/weights.bin" >/dev/null  # opens the model (manifest fetch), as ls would
   drop
-  local c0 s0 s c; c0=$(cpu "$agent"); s0=$(cpu "$server")
+  local c0 s0 s c i0; c0=$(cpu "$agent"); s0=$(cpu "$server"); i0=$(ticks)
   [ -z "${THREADS:-}" ] || { threads "$agent" >"$BENCH_DIR/threads.before"; echo "read starts $(date -u +%T.%N)" >&2; }
+  local perf=
+  if [ -n "${PERF:-}" ]; then perf record -q -F 999 -g -o "$PERF" -p "$agent" 2>>"$log" & perf=$!; sleep 0.3; fi
   s=$(timed_read "$BENCH_DIR/mnt-modelfs/$ref/weights.bin")
   c=$(echo "$(cpu "$agent") - $c0 + $(cpu "$server") - $s0" | bc -l)
+  [ -z "$perf" ] || { kill -INT "$perf"; wait "$perf" 2>/dev/null || true; }
+  echo "s3proxy alone: $(echo "$(cpu "$server") - $s0" | bc -l) CPU s during the read; machine idle $(idle_pct "$i0" "$(ticks)") %" >&2
   if [ -n "${THREADS:-}" ]; then
     threads "$agent" >"$BENCH_DIR/threads.after"; echo "read ended $(date -u +%T.%N)" >&2
     echo "modelfs agent CPU s per thread group during the read:" >&2
@@ -108,6 +124,15 @@ modelfs_cold() {
   fi
   rss=$(grep VmHWM /proc/$agent/status | awk '{print $2}')
   echo "modelfs agent alone: $(echo "$(cpu "$agent") - $c0" | bc -l) CPU s during the read, $(cpu "$agent") CPU s since start" >&2
+  if [ -n "${SECOND:-}" ]; then  # another object, cold in the store, through the same (now JIT-warm) agent
+    stat "$BENCH_DIR/mnt-modelfs/$ref/weights2.bin" >/dev/null; drop
+    local s2 c2 a2; c2=$(cpu "$agent"); s0=$(cpu "$server"); i0=$(ticks)
+    if [ -n "${PERF:-}" ]; then perf record -q -F 999 -g -o "${PERF%.data}-2.data" -p "$agent" 2>>"$log" & perf=$!; sleep 0.3; fi
+    s2=$(timed_read "$BENCH_DIR/mnt-modelfs/$ref/weights2.bin")
+    [ -z "$perf" ] || { kill -INT "$perf"; wait "$perf" 2>/dev/null || true; }
+    a2=$(echo "$(cpu "$agent") - $c2" | bc -l)
+    echo "modelfs second object, same agent: $s2 s, $(mb "$s2") MB/s, agent $a2 CPU s, s3proxy $(echo "$(cpu "$server") - $s0" | bc -l) CPU s, machine idle $(idle_pct "$i0" "$(ticks)") %" >&2
+  fi
   kill "$agent"; wait "$agent" 2>/dev/null || true; agent=
   mountpoint -q "$BENCH_DIR/mnt-modelfs" && fusermount -u -z "$BENCH_DIR/mnt-modelfs" || true
   echo "$s $rss $c"
@@ -155,7 +180,6 @@ for what in $READERS; do
     if [ -z "${best[$what]:-}" ] || (( $(echo "$s < ${best[$what]%% *}" | bc -l) )); then best[$what]=$r; fi
   done
 done
-mb() { echo "scale=0; $SIZE_MIB * 1048576 / $1 / 1000000" | bc -l; }
 ratio() { [ -n "${best[$1]:-}" ] && [ -n "$2" ] && printf "%.2f×" "$(echo "$2 / $3" | bc -l)" || echo "-"; }
 curl_s=; [ -z "${best[curl]:-}" ] || curl_s=${best[curl]%% *}
 mounters=$(for m in rclone s3fs; do [ -z "${best[$m]:-}" ] || echo "${best[$m]%% *}"; done | sort -g | head -1)

@@ -9,6 +9,8 @@
   readers.py header FILE           time to the parsed header: safetensors (open, 8 bytes, JSON) or GGUF
   readers.py chunks DIR LIST       read chunk files in the order LIST names them (warm baseline)
   readers.py digests FILE CS       print the SHA-256 of each CS-byte chunk of FILE, in order
+  readers.py folios FILE [BYTES]   sizes of the page-cache folios holding FILE's first BYTES (all): maps the
+                                   file, touches each page, reads /proc/self/pagemap + /proc/kpageflags (root)
 """
 import io
 import json
@@ -161,6 +163,52 @@ def digests(path, cs):
             print(hashlib.sha256(b).hexdigest())
 
 
+def folios(path, limit=None):
+    """Histogram of the folio sizes of a cached file, e.g. "4k:100%" (FUSE, tmpfs) or "2048k:84% ..." (ext4)."""
+    page = mmap.PAGESIZE
+    with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        size = size if limit is None else min(size, limit)
+        n = size // page
+        m = mmap.mmap(f.fileno(), n * page, prot=mmap.PROT_READ)
+        for i in range(n):  # maps the cached pages (reads any page not cached)
+            m[i * page]
+        base = None
+        real = os.path.realpath(path)
+        with open("/proc/self/maps") as maps:
+            for line in maps:
+                parts = line.split()
+                if len(parts) >= 6 and parts[5] == real:
+                    lo, hi = (int(x, 16) for x in parts[0].split("-"))
+                    if hi - lo == n * page:
+                        base = lo
+        if base is None:
+            sys.exit("folios: cannot find the mapping of %s in /proc/self/maps" % path)
+        with open("/proc/self/pagemap", "rb") as pm:
+            pm.seek(base // page * 8)
+            entries = struct.unpack("%dQ" % n, pm.read(8 * n))
+        head, tail = 1 << 15, 1 << 16  # KPF_COMPOUND_HEAD, KPF_COMPOUND_TAIL
+        runs = {}
+        run = 0
+        with open("/proc/kpageflags", "rb") as kf:
+            for e in entries:
+                if not e >> 63 & 1:
+                    continue
+                kf.seek((e & ((1 << 55) - 1)) * 8)
+                flags = struct.unpack("Q", kf.read(8))[0]
+                if flags & tail:
+                    run += 1
+                    continue
+                if run:
+                    runs[run] = runs.get(run, 0) + 1
+                run = 1
+        if run:
+            runs[run] = runs.get(run, 0) + 1
+        m.close()
+    total = sum(k * v for k, v in runs.items()) or 1
+    print("folios=" + ",".join("%dk:%.0f%%" % (k * page >> 10, 100.0 * k * v / total) for k, v in sorted(runs.items())))
+
+
 if __name__ == "__main__":
     mode = sys.argv[1]
     if mode == "seq":
@@ -175,5 +223,7 @@ if __name__ == "__main__":
         chunks(sys.argv[2], sys.argv[3])
     elif mode == "digests":
         digests(sys.argv[2], int(sys.argv[3]))
+    elif mode == "folios":
+        folios(sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else None)
     else:
         sys.exit("unknown mode " + mode)

@@ -190,10 +190,10 @@ public final class Agent implements AutoCloseable {
     if (settings.enabled() || tracker != null) {
       telemetry.nodeId(settings.nodeId());
     }
-    if (tracker != null) {
-      telemetry.useTracker(tracker, trackerPeers(settings).toString());
-    }
     TrackerLink link = swarm.tracker();
+    if (tracker != null) {
+      telemetry.useTracker(tracker, trackerPeers(settings).toString(), link == null ? null : link::connected);
+    }
     if (link != null) {
       link.reportTraffic(telemetry.metrics()::traffic); // the swarm's throughput and origin saving, on the leader
     }

@@ -19,6 +19,8 @@ import java.time.Clock;
  * check), the node's status and, if {@link AgentConfig#http()} is set, the HTTP endpoints.
  */
 final class Telemetry implements AutoCloseable {
+  /** How long {@code modelfs status} waits for a fresh swarm view when nobody has looked at it lately. */
+  static final java.time.Duration STATUS_WAIT = java.time.Duration.ofSeconds(3);
   private final AgentConfig config;
   private final AgentMetrics metrics;
   private final Readiness readiness = new Readiness();
@@ -53,11 +55,13 @@ final class Telemetry implements AutoCloseable {
 
   /**
    * Shows the whole swarm through {@code tracker} (the group {@code replicas}) in {@code /api/swarm}
-   * and the dashboard, and makes readiness say "degraded" while it is unreachable. Call once,
+   * and the dashboard (fetched only while someone looks at it), and makes readiness say "degraded"
+   * while it is unreachable: judged by {@code session} (true while this node's tracker session's
+   * last call got through; null without a session) when nobody looks at the view. Call once,
    * before {@link #serveHttp()}; the caller keeps owning the client.
    */
-  void useTracker(TrackerClient tracker, String replicas) {
-    TrackerView v = TrackerView.start(tracker, replicas, clock);
+  void useTracker(TrackerClient tracker, String replicas, java.util.function.BooleanSupplier session) {
+    TrackerView v = TrackerView.start(tracker, replicas, clock, session);
     trackerView = v;
     readiness.register("tracker", v);
   }
@@ -99,7 +103,13 @@ final class Telemetry implements AutoCloseable {
     if (v == null) {
       return self;
     }
-    SwarmJson.TrackerState t = v.state();
+    SwarmJson.TrackerState t;
+    try {
+      t = v.state(STATUS_WAIT); // a one-shot CLI: wait briefly for a fresh view rather than show an idle one
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      t = v.state();
+    }
     AgentStatus.Builder b = self.toBuilder().setTracker(SwarmJson.summary(t));
     if (t.view() != null) {
       b.addAllSwarm(SwarmJson.others(t.view(), self.getNode()));

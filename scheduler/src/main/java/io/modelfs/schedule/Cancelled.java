@@ -20,6 +20,11 @@ final class Cancelled {
     byChunk.computeIfAbsent(chunk, k -> new ArrayList<>(2)).add(new Entry(source, until));
   }
 
+  /** True if some cancelled fetch of {@code chunk} is remembered (from any source, maybe expired). */
+  boolean any(ChunkId chunk) {
+    return byChunk.containsKey(chunk);
+  }
+
   boolean pending(ChunkId chunk, Source source, long now) {
     return until(chunk, source, now) != Long.MIN_VALUE;
   }

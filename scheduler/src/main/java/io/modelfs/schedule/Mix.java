@@ -9,11 +9,21 @@ final class Mix {
   private Mix() {}
 
   static long of(String a, long b) {
+    return of(prefix(a), b);
+  }
+
+  /** The part of {@link #of(String, long)} that depends on {@code a} alone, to keep for a string hashed often. */
+  static long prefix(String a) {
     long h = 0xcbf29ce484222325L;
     for (int i = 0; i < a.length(); i++) {
       h = (h ^ a.charAt(i)) * 0x100000001b3L;
     }
-    h = (h ^ 0xffff) * 0x100000001b3L;
+    return h;
+  }
+
+  /** {@code of(a, b)} given {@code prefix(a)}. */
+  static long of(long prefix, long b) {
+    long h = (prefix ^ 0xffff) * 0x100000001b3L;
     h = (h ^ b) * 0x100000001b3L;
     h = (h ^ (h >>> 30)) * 0xbf58476d1ce4e5b9L;
     h = (h ^ (h >>> 27)) * 0x94d049bb133111ebL;

@@ -22,8 +22,16 @@ final class ModelState {
   final int[] peersHolding;
   /** Index → want; looked up only, never iterated for decisions. */
   final Map<Integer, Want> wants = new HashMap<>();
-  /** Queued prefetch wants, rarest first. */
-  final TreeSet<Want> prefetch = new TreeSet<>(Want.RAREST_FIRST);
+  /**
+   * Queued prefetch wants a pass must try, rarest first; the others sleep in {@link #sleeping}
+   * (issue 9: at 10,000 nodes the walk over every queued want after every event was most of the
+   * simulator's CPU, and nearly every want it tried was still blocked).
+   */
+  final TreeSet<Want> ready = new TreeSet<>(Want.RAREST_FIRST);
+  /** When sleeping wants wake (those only an event wakes are not in it). */
+  final Sleepers sleeping = new Sleepers();
+  /** Sleeping wants that wake when the model may send a lease request ({@link Want#wakeOnAsk}); may hold awake ones. */
+  final List<Want> askSleepers = new ArrayList<>();
   /** Origin leases this node holds for chunks it has not verified yet. */
   final TreeSet<Integer> leases = new TreeSet<>();
   /** Leases to give back with the next request. */
@@ -38,8 +46,12 @@ final class ModelState {
   /** Chunks gathered for the next lease request during one pass. */
   final List<Integer> batch = new ArrayList<>();
 
+  /** {@code Mix.prefix(digest.hex())}, for each want's tie-break hash. */
+  final long hexHash;
+
   ModelState(Digest digest, long[] sizes, BitSet held) {
     this.digest = digest;
+    this.hexHash = Mix.prefix(digest.hex());
     this.sizes = sizes.clone();
     this.held = (BitSet) held.clone();
     this.peersHolding = new int[sizes.length];

@@ -14,8 +14,14 @@ import java.util.TreeMap;
 final class Peers {
   static final class Peer {
     final String id;
-    /** Model → bitfield; looked up, and walked only where the order does not matter. */
+    /**
+     * Model → bitfield; looked up, and walked only where the order does not matter. Changed only
+     * through {@link #putBits} and {@link #bitsOrNew}, which keep the lookup cache true.
+     */
     final Map<Digest, BitSet> holdings = new HashMap<>(4);
+    /** The model last looked up (by reference) and its bitfield: nearly every lookup is for the one open model. */
+    private Digest lastModel;
+    private BitSet lastBits;
     int active;
     /**
      * After a BUSY refusal (its upload queue is full) the peer is asked for no chunk until this
@@ -25,19 +31,52 @@ final class Peers {
     long busyUntil = Long.MIN_VALUE;
     int busyStreak;
 
+    /** {@code Mix.prefix(id)}: the per-chunk tie-break hashes this id for every want it holds. */
+    final long idHash;
+
     Peer(String id) {
       this.id = id;
+      this.idHash = Mix.prefix(id);
     }
 
     boolean has(ChunkId chunk) {
-      BitSet b = holdings.get(chunk.model());
+      BitSet b = bits(chunk.model());
       return b != null && b.get(chunk.index());
+    }
+
+    /** The peer's bitfield for {@code model}, or null if it sent none. */
+    BitSet bits(Digest model) {
+      if (model == lastModel) {
+        return lastBits;
+      }
+      BitSet b = holdings.get(model);
+      if (b != null) {
+        lastModel = model;
+        lastBits = b;
+      }
+      return b;
+    }
+
+    /** The peer's bitfield for {@code model}, an empty one added if it sent none. */
+    BitSet bitsOrNew(Digest model) {
+      BitSet b = bits(model);
+      return b != null ? b : putBits(model, new BitSet());
+    }
+
+    /** Replaces the peer's bitfield for {@code model}; returns {@code bits}. */
+    BitSet putBits(Digest model, BitSet bits) {
+      holdings.put(model, bits);
+      lastModel = model;
+      lastBits = bits;
+      return bits;
     }
   }
 
   private final Map<String, Peer> peers = new TreeMap<>();
   /** The same peers by id, for lookups (every HAVE does one): the sorted map is for walks. */
   private final Map<String, Peer> byId = new HashMap<>();
+  /** The peers in id order as an array (the walk in every bestPeer), or null until wanted again. */
+  private Peer[] sorted;
 
   Peer get(String id) {
     return byId.get(id);
@@ -49,13 +88,25 @@ final class Peers {
       p = new Peer(id);
       byId.put(id, p);
       peers.put(id, p);
+      sorted = null;
     }
     return p;
   }
 
   Peer remove(String id) {
-    byId.remove(id);
+    if (byId.remove(id) == null) {
+      return null;
+    }
+    sorted = null;
     return peers.remove(id);
+  }
+
+  /** The peers in id order, the same as {@link #all}; the caller must not change the array. */
+  Peer[] sorted() {
+    if (sorted == null) {
+      sorted = peers.values().toArray(new Peer[0]);
+    }
+    return sorted;
   }
 
   Collection<Peer> all() {

@@ -56,8 +56,10 @@ import java.util.TreeSet;
  */
 public final class SwarmScheduler {
   /**
-   * "On a peer" answers with no connected holder before the scheduler flags the chunk "holders
-   * unreachable" in its lease requests (the tracker then leases it to one node at a time).
+   * "On a peer" answers in a row with no connected holder, each while the node waited for the
+   * chunk (a reader blocked on it, or the node {@link #starved}), before the scheduler flags the
+   * chunk "holders unreachable" in its lease requests (the tracker then leases it to one node at a
+   * time). An answer while the node has other work from peers starts the count over.
    */
   static final int FRUITLESS_ROUNDS = 3;
   /**
@@ -99,6 +101,8 @@ public final class SwarmScheduler {
   private final boolean tracker;
   private final long stallNanos;
   private final long leaseWaitNanos;
+  /** {@code Mix.prefix(self)}, for each want's tie-break hash. */
+  private final long selfHash;
 
   private final Map<Digest, ModelState> models = new TreeMap<>();
   private final Peers peers = new Peers();
@@ -122,6 +126,10 @@ public final class SwarmScheduler {
   private long seq;
   /** Times a peer at {@code maxPerPeer} freed a slot: invalidates {@link Want#blocked} memos that a full peer made. */
   private long capFrees;
+  /** Sleeping wants whose memo a full peer made: they wake when {@link #capFrees} moves on (may hold awake ones). */
+  private final List<Want> capSleepers = new ArrayList<>();
+  /** {@link #capFrees} when {@link #capSleepers} was last looked at. */
+  private long capFreesSeen;
   /** The model whose prefetch want started last: the next turn starts after it. */
   private Digest lastServed;
   private boolean inEvent;
@@ -155,6 +163,7 @@ public final class SwarmScheduler {
     this.tracker = tracker;
     this.stallNanos = config.peerStall().toNanos();
     this.leaseWaitNanos = config.leaseWait().toNanos();
+    this.selfHash = Mix.prefix(self);
     this.download = new Pacer(config.downloadBytesPerSecond());
     this.fallback = new Pacer(config.fallbackOriginBytesPerSecond());
   }
@@ -354,7 +363,8 @@ public final class SwarmScheduler {
     try {
       Peers.Peer p = peers.connect(peer);
       BitSet fresh = (BitSet) held.clone();
-      BitSet old = p.holdings.put(model, fresh);
+      BitSet old = p.holdings.get(model);
+      p.putBits(model, fresh);
       if (m != null) {
         BitSet gained = (BitSet) fresh.clone();
         BitSet lost = old == null ? new BitSet() : (BitSet) old.clone();
@@ -388,7 +398,7 @@ public final class SwarmScheduler {
     boolean wasQuiet = quiet;
     enter();
     try {
-      BitSet b = peers.connect(peer).holdings.computeIfAbsent(chunk.model(), k -> new BitSet());
+      BitSet b = peers.connect(peer).bitsOrNew(chunk.model());
       if (!b.get(chunk.index())) {
         b.set(chunk.index());
         if (m != null) {
@@ -497,6 +507,7 @@ public final class SwarmScheduler {
         cancelled.consume(chunk, from);
         if (w != null) {
           w.blocked = false; // that source may be asked again
+          wake(w);
         }
         return;
       }
@@ -538,6 +549,9 @@ public final class SwarmScheduler {
         return;
       }
       List<Integer> asked = m.asking == null ? List.of() : m.asking;
+      for (List<Integer> named : List.of(asked, granted, onPeers, busy)) {
+        named.forEach(c -> wake(m, c)); // their lease states change: sleeping wants were judged by them
+      }
       m.asking = null;
       m.paced = nextAskMillis > 0;
       if (m.paced) {
@@ -554,15 +568,21 @@ public final class SwarmScheduler {
           m.leases.add(c);
         }
       }
+      boolean starved = !onPeers.isEmpty() && starved();
       for (int c : onPeers) {
         Want w = wantOf(m, c);
         if (w != null) {
           waitForPeers(w, now);
-          if (!reachableHolder(w)) {
+          if (reachableHolder(w) || !(w.urgent() || starved)) {
+            // A connected holder (busy or not) will serve it, or the node has other work from peers:
+            // waiting costs nothing yet, and the chunk spreads meanwhile. Only rounds in a row count.
+            w.fruitlessRounds = 0;
+          } else {
             // The holders the tracker knows are not connected to this node (maybe dead, and the
-            // tracker has not noticed yet, or not reachable from here), or sent corrupt bytes. From
-            // FRUITLESS_ROUNDS on the lease request flags it "holders unreachable": the tracker leases
-            // it to one such node at a time, which fetches it from the origin and announces it.
+            // tracker has not noticed yet, or not reachable from here), or sent corrupt bytes, and
+            // the node waits for it. From FRUITLESS_ROUNDS on the lease request flags it "holders
+            // unreachable": the tracker leases it to one such node at a time, which fetches it from
+            // the origin and announces it.
             // (Fetching it unleased here multiplied origin bytes: 16 nodes x 512 MiB sent 1.9-2.7x.)
             w.fruitlessRounds++;
           }
@@ -705,7 +725,7 @@ public final class SwarmScheduler {
     }
     Want w = m.wants.get(index);
     if (w == null) {
-      w = new Want(m.chunk(index), m, need, seq++, Mix.of(self, Mix.of(m.digest.hex(), index)));
+      w = new Want(m.chunk(index), m, need, seq++, Mix.of(selfHash, Mix.of(m.hexHash, index)));
       w.rarity = m.peersHolding[index];
       m.wants.put(index, w);
       enqueue(w);
@@ -723,11 +743,43 @@ public final class SwarmScheduler {
   }
 
   private void enqueue(Want w) {
-    (w.urgent() ? urgent : w.model.prefetch).add(w);
+    if (w.urgent()) {
+      urgent.add(w);
+    } else {
+      w.asleep = false;
+      w.model.ready.add(w);
+    }
   }
 
   private void dequeue(Want w) {
-    (w.urgent() ? urgent : w.model.prefetch).remove(w);
+    if (w.urgent()) {
+      urgent.remove(w);
+    } else if (w.asleep) {
+      w.asleep = false; // its entry in sleeping, if any, is stale now
+    } else {
+      w.model.ready.remove(w);
+    }
+  }
+
+  private void wake(ModelState m, int index) {
+    Want w = wantOf(m, index);
+    if (w != null) {
+      wake(w);
+    }
+  }
+
+  /** A sleeping want is tried again by the next pass. */
+  private void wake(Want w) {
+    if (w.asleep) {
+      w.asleep = false;
+      w.model.ready.add(w);
+    }
+  }
+
+  private void wakeAll(ModelState m) {
+    for (Want w : m.wants.values()) {
+      wake(w); // the order does not matter: ready is sorted
+    }
   }
 
   /** One more (or one fewer) connected peer holds chunk {@code index}; re-sorts a queued prefetch want. */
@@ -739,18 +791,18 @@ public final class SwarmScheduler {
     }
     boolean resort = w.queued() && !w.urgent();
     if (resort) {
-      m.prefetch.remove(w);
+      dequeue(w);
     }
     w.rarity = m.peersHolding[index];
     w.blocked = false;
     if (resort) {
-      m.prefetch.add(w);
+      enqueue(w); // awake: a holder more or fewer may change what a pass decides for it
     }
   }
 
   private void forget(String peer, ChunkId chunk) {
     Peers.Peer p = peers.get(peer);
-    BitSet b = p == null ? null : p.holdings.get(chunk.model());
+    BitSet b = p == null ? null : p.bits(chunk.model());
     if (b != null && b.get(chunk.index())) {
       b.clear(chunk.index());
       ModelState m = models.get(chunk.model());
@@ -908,6 +960,7 @@ public final class SwarmScheduler {
   }
 
   private void unavailable(ModelState m, long now) {
+    models.values().forEach(this::wakeAll); // lease states and the tracker's state change: judge every want again
     if (m != null && m.asking != null) {
       for (int c : m.asking) {
         Want w = m.wants.get(c);
@@ -971,6 +1024,8 @@ public final class SwarmScheduler {
       started = tryStart(w, now);
       if (started) {
         lastServed = m.digest;
+      } else {
+        sleep(w, now);
       }
     }
     endgame(now); // returns at once: no model is near its endgame (quiet says so)
@@ -987,9 +1042,11 @@ public final class SwarmScheduler {
     if (active >= config.maxDownloads()) {
       return false; // no slot: the walk below would start nothing (most events of a busy node end here)
     }
+    wakeCapSleepers();
     List<ModelState> turn = new ArrayList<>();
     for (ModelState m : models.values()) {
-      if (!m.prefetch.isEmpty()) {
+      wakeDue(m, now);
+      if (!m.ready.isEmpty()) {
         turn.add(m);
       }
     }
@@ -998,12 +1055,11 @@ public final class SwarmScheduler {
     }
     boolean started = false;
     int n = turn.size();
-    // Each model's queue is walked once per pass: an iterator, re-opened after the want just started
-    // (a start removes it from the queue; nothing else changes the queue during the pass).
-    @SuppressWarnings("unchecked")
-    Iterator<Want>[] cursor = new Iterator[n];
+    // Each model's ready wants are walked once per pass, in order: the cursor is the next one to try
+    // (trying a want moves only that want: a start dequeues it, a vain try may put it to sleep).
+    Want[] cursor = new Want[n];
     for (int k = 0; k < n; k++) {
-      cursor[k] = turn.get(k).prefetch.iterator();
+      cursor[k] = turn.get(k).ready.first();
     }
     int start = 0;
     while (start < n && lastServed != null && turn.get(start).digest.compareTo(lastServed) <= 0) {
@@ -1016,23 +1072,151 @@ public final class SwarmScheduler {
         int k = (start + j) % n;
         ModelState m = turn.get(k);
         while (cursor[k] != null) {
-          if (!cursor[k].hasNext()) {
-            cursor[k] = null;
-            break;
-          }
-          Want w = cursor[k].next();
+          Want w = cursor[k];
+          cursor[k] = m.ready.higher(w);
           if (tryStart(w, now)) {
             started = true;
             lastServed = m.digest;
-            Want after = m.prefetch.higher(w);
-            cursor[k] = after == null ? null : m.prefetch.tailSet(after, true).iterator();
             break;
           }
+          sleep(w, now);
         }
         more |= cursor[k] != null;
       }
     }
     return !started; // nothing started: active is unchanged, so the loop ended with every cursor done
+  }
+
+  /**
+   * After {@code tryStart(w, now)} failed for a queued prefetch want: puts it to sleep if every
+   * pass until it wakes would try it in vain and change nothing — so a pass skips it and decides
+   * exactly as if it had tried it. It sleeps while the memo of its blocked holders holds (until
+   * {@link Want#blockedUntil}, a holder more or fewer, or a full peer freeing a slot) or no
+   * connected peer holds it, and while its path past the peers is closed: the origin backoff
+   * ({@link Want#originNotBefore}), a lease wait, the lease request in flight, a reachable holder
+   * to wait for, or — for a chunk a lease request would carry — no request the model may send
+   * ({@link #mayAsk}). A lease answer wakes the wants it names (or was asked about); a lease request
+   * going unanswered wakes every want. Wants that may start from the origin (no tracker, a lease,
+   * the tracker down) stay awake. {@link #sleepersProblem} is the check of this rule for tests.
+   */
+  private void sleep(Want w, long now) {
+    ModelState m = w.model;
+    boolean memo = w.blocked && now < w.blockedUntil && (w.blockedCapFrees < 0 || w.blockedCapFrees == capFrees);
+    if (!memo && m.peersHolding[w.id.index()] != 0) {
+      return; // bestPeer would scan the holders again
+    }
+    long until = memo ? w.blockedUntil : Long.MAX_VALUE;
+    boolean onAsk = false;
+    if (now < w.originNotBefore) {
+      until = Math.min(until, w.originNotBefore);
+    } else if (!tracker || trackerDown || w.lease == Want.Lease.GRANTED) {
+      return;
+    } else if (w.lease == Want.Lease.WAITING) {
+      until = Math.min(until, w.leaseWaitUntil); // not over: tryStart has just ended an expired wait
+    } else {
+      onAsk = w.lease == Want.Lease.NONE && !w.reachable;
+    }
+    if (!w.asleep) {
+      m.ready.remove(w);
+    }
+    w.asleep = true;
+    w.sleepNumber++;
+    w.wakeAt = until;
+    w.wakeOnAsk = onAsk;
+    if (until != Long.MAX_VALUE) {
+      m.sleeping.add(until, w);
+    }
+    if (onAsk && !w.inAskList) {
+      w.inAskList = true;
+      m.askSleepers.add(w);
+    }
+    if (memo && w.blockedCapFrees >= 0 && !w.inCapList) {
+      w.inCapList = true;
+      capSleepers.add(w);
+    }
+  }
+
+  /**
+   * For tests: null if every sleeping want would still be tried in vain by a pass now (or wakes at
+   * the start of the next pass), else what is wrong — a state change that can make a want
+   * startable but did not wake it would show here.
+   */
+  String sleepersProblem() {
+    long now = ticker.nanos();
+    for (ModelState m : models.values()) {
+      for (Want w : m.wants.values()) {
+        if (!w.asleep) {
+          continue;
+        }
+        boolean memo = w.blocked && now < w.blockedUntil && (w.blockedCapFrees < 0 || w.blockedCapFrees == capFrees);
+        boolean capWakes = w.blocked && w.blockedCapFrees >= 0 && w.blockedCapFrees != capFrees && w.inCapList;
+        if (w.wakeAt <= now || capWakes || (w.wakeOnAsk && mayAsk(m, now))) {
+          continue; // the next pass wakes it first
+        }
+        boolean noHolder = m.peersHolding[w.id.index()] == 0;
+        boolean reachable = memo && w.reachable;
+        String problem = null;
+        if (!memo && !noHolder) {
+          problem = "its memo of blocked holders has expired";
+        } else if (now >= w.originNotBefore) {
+          if (!tracker || trackerDown || w.lease == Want.Lease.GRANTED) {
+            problem = "it may go to the origin (lease " + w.lease + ", tracker down " + trackerDown + ")";
+          } else if (w.lease == Want.Lease.WAITING && now >= w.leaseWaitUntil) {
+            problem = "its lease wait is over";
+          } else if (w.lease == Want.Lease.NONE && !reachable && !w.wakeOnAsk) {
+            problem = "a lease request would carry it";
+          }
+        }
+        if (problem != null) {
+          return "chunk " + w.id + " sleeps though " + problem;
+        }
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Whether a lease request gathered by this pass would be sent (askLeases): otherwise the chunks
+   * tryStart gathers are dropped, and a want that would only be gathered may sleep.
+   */
+  private boolean mayAsk(ModelState m, long now) {
+    return !trackerDown && m.asking == null && now >= m.askNotBefore && m.leases.size() < 2 * config.maxOriginFetches();
+  }
+
+  /** Wakes the model's wants whose time has come, and those a lease request would carry if one may go out. */
+  private void wakeDue(ModelState m, long now) {
+    for (Want w = m.sleeping.pollDue(now); w != null; w = m.sleeping.pollDue(now)) {
+      wake(w);
+    }
+    if (!m.askSleepers.isEmpty() && mayAsk(m, now)) {
+      for (Want w : m.askSleepers) {
+        w.inAskList = false;
+        if (w.asleep && w.wakeOnAsk) {
+          wake(w);
+        }
+      }
+      m.askSleepers.clear();
+    }
+  }
+
+  /** Wakes the sleeping wants whose memo a full peer made, once any full peer has freed a slot since. */
+  private void wakeCapSleepers() {
+    if (capFreesSeen == capFrees) {
+      return;
+    }
+    capFreesSeen = capFrees;
+    Iterator<Want> it = capSleepers.iterator();
+    while (it.hasNext()) {
+      Want w = it.next();
+      boolean stillValid = w.asleep && w.blocked && w.blockedCapFrees == capFrees;
+      if (!stillValid) {
+        it.remove();
+        w.inCapList = false;
+        if (w.asleep && w.blockedCapFrees >= 0) {
+          wake(w);
+        }
+      }
+    }
   }
 
   /**
@@ -1150,11 +1334,18 @@ public final class SwarmScheduler {
     // What blocks the holders, for the memo in Want.blocked: until when, and whether a full peer does.
     long blockedUntil = w.queued() ? Long.MAX_VALUE : now;
     boolean capped = false;
-    for (Peers.Peer p : peers.all()) {
-      if (!p.has(w.id)) {
+    // Each lookup below is skipped when it cannot find anything (the walk runs after most events).
+    Digest model = w.model.digest;
+    int index = w.id.index();
+    boolean anyExcluded = !w.excluded.isEmpty();
+    boolean anyFetch = !w.fetches.isEmpty();
+    boolean anyCancelled = cancelled.any(w.id);
+    for (Peers.Peer p : peers.sorted()) {
+      BitSet bits = p.bits(model);
+      if (bits == null || !bits.get(index)) {
         continue;
       }
-      Long excludedUntil = w.excluded.get(p.id);
+      Long excludedUntil = anyExcluded ? w.excluded.get(p.id) : null;
       reachable |= excludedUntil == null || excludedUntil != Long.MAX_VALUE;
       if (p.busyUntil > now) {
         comeback = Math.min(comeback, p.busyUntil);
@@ -1170,17 +1361,17 @@ public final class SwarmScheduler {
         capped = true;
         continue;
       }
-      Source s = Source.peer(p.id);
-      if (w.fetchFrom(s) != null) {
+      Source s = anyFetch || anyCancelled ? Source.peer(p.id) : null;
+      if (anyFetch && w.fetchFrom(s) != null) {
         blockedUntil = now;
         continue;
       }
-      long cancelledUntil = cancelled.until(w.id, s, now);
+      long cancelledUntil = anyCancelled ? cancelled.until(w.id, s, now) : Long.MIN_VALUE;
       if (cancelledUntil != Long.MIN_VALUE) {
         blockedUntil = Math.min(blockedUntil, cancelledUntil);
         continue;
       }
-      long hash = Mix.of(p.id, w.tie);
+      long hash = Mix.of(p.idHash, w.tie);
       if (best == null || p.active < best.active || (p.active == best.active && hash < bestHash)) {
         best = p;
         bestHash = hash;
@@ -1194,6 +1385,28 @@ public final class SwarmScheduler {
     w.blockedUntil = blockedUntil;
     w.blockedCapFrees = capped ? capFrees : -1;
     return best;
+  }
+
+  /**
+   * True if this node has a free download slot and no queued want that a connected peer could
+   * serve now or later ({@link #reachableHolder}; a peer in its BUSY backoff or at its cap counts):
+   * only then does a chunk whose holders it cannot reach hold it up. The evidence behind a
+   * "holders unreachable" flag (issue 9: at 1,000 nodes, 2,602 of 2,763 such origin leases went
+   * to nodes with every slot busy fetching other chunks from peers — 19 model copies from the
+   * origin). Order-independent, so walking the want map keeps decisions deterministic.
+   */
+  private boolean starved() {
+    if (active >= config.maxDownloads()) {
+      return false;
+    }
+    for (ModelState m : models.values()) {
+      for (Want w : m.wants.values()) {
+        if (w.queued() && reachableHolder(w)) {
+          return false;
+        }
+      }
+    }
+    return true;
   }
 
   /**
@@ -1266,9 +1479,16 @@ public final class SwarmScheduler {
       }
       List<Integer> chunks = List.copyOf(m.batch);
       List<Integer> unreachable = new ArrayList<>();
+      Boolean starved = null; // looked at once, and only if a chunk qualifies
       for (int c : chunks) {
-        if (m.wants.get(c).fruitlessRounds >= FRUITLESS_ROUNDS) {
-          unreachable.add(c);
+        Want w = m.wants.get(c);
+        if (w.fruitlessRounds >= FRUITLESS_ROUNDS) {
+          if (!w.urgent() && starved == null) {
+            starved = starved();
+          }
+          if (w.urgent() || starved) {
+            unreachable.add(c); // still needed now: a node that got busy meanwhile asks plainly
+          }
         }
       }
       List<Integer> release = List.copyOf(m.toRelease);

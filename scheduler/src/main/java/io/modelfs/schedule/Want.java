@@ -2,9 +2,9 @@ package io.modelfs.schedule;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * One wanted chunk that is not held yet: why it is wanted, the fetches outstanding for it, the
@@ -47,14 +47,15 @@ final class Want {
   /** The sort key among prefetch wants; equals the model's peer count for the chunk while queued. */
   int rarity;
   final List<Fetch> fetches = new ArrayList<>(2);
-  /** Peer id → until when (ticker nanos) it is not asked for this chunk. */
-  final Map<String, Long> excluded = new TreeMap<>();
+  /** Peer id → until when (ticker nanos) it is not asked for this chunk. Looked up only, never walked. */
+  final Map<String, Long> excluded = new HashMap<>(4);
   Lease lease = Lease.NONE;
   long leaseWaitUntil;
   /**
-   * Lease answers saying "on a peer" while no connected peer held it (busy or briefly excluded
-   * holders do not count); from {@link SwarmScheduler#FRUITLESS_ROUNDS} on, lease requests flag
-   * the chunk "holders unreachable".
+   * Lease answers in a row saying "on a peer" while no connected peer held it (busy or briefly
+   * excluded holders do not count) and the node waited for it (urgent, or nothing else to fetch
+   * from peers); from {@link SwarmScheduler#FRUITLESS_ROUNDS} on, lease requests flag the chunk
+   * "holders unreachable".
    */
   int fruitlessRounds;
   /** No origin fetch for this chunk before this time (after an origin or local failure). */
@@ -76,6 +77,22 @@ final class Want {
   boolean reachable;
   long blockedUntil;
   long blockedCapFrees = -1;
+  /**
+   * Queued prefetch want that a pass need not try (see {@code SwarmScheduler.sleep}): it is not in
+   * {@link ModelState#ready} until its time in {@link ModelState#sleeping} comes, its holders
+   * change, a peer at its cap frees a slot (if one blocked it), a lease answer names it or, if
+   * {@link #wakeOnAsk}, the first pass in which the model may send a lease request.
+   */
+  boolean asleep;
+  /** Counts this want's sleeps: tells its live entry in {@link ModelState#sleeping} from stale ones. */
+  int sleepNumber;
+  /** When it wakes at the latest (Long.MAX_VALUE: only an event wakes it); valid while {@link #asleep}. */
+  long wakeAt;
+  /** It would join a lease request's batch: asleep only while the model may send none. */
+  boolean wakeOnAsk;
+  /** Listed in {@link ModelState#askSleepers} / the scheduler's cap sleepers (each list holds a want once). */
+  boolean inAskList;
+  boolean inCapList;
 
   Want(ChunkId id, ModelState model, Need need, long seq, long tie) {
     this.id = id;

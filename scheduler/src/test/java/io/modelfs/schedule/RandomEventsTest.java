@@ -29,7 +29,8 @@ import java.util.stream.Stream;
  * <p>Checked: no fetch of a held chunk; no second concurrent fetch of a chunk outside endgame and
  * never two from one source; no peer asked for a chunk it never announced; caps never exceeded;
  * a leased origin fetch only under a lease granted and not given back; every want verified in
- * bounded steps once sources work.
+ * bounded steps once sources work; after every step, each want the passes skip as asleep is one
+ * they would try in vain ({@code SwarmScheduler.sleepersProblem}).
  */
 class RandomEventsTest {
   private static final Digest MODEL = Digest.sha256("random-model".getBytes(StandardCharsets.UTF_8));
@@ -49,6 +50,10 @@ class RandomEventsTest {
     World w = new World(new Random(seed), cfg, tracker);
     for (int step = 0; step < 400; step++) {
       w.randomStep();
+      String asleep = w.s.sleepersProblem(); // a want skipped by the passes must be one they would try in vain
+      if (asleep != null) {
+        fail("seed " + seed + " step " + step + ": " + asleep);
+      }
     }
     w.heal();
     assertEquals(List.of(), w.violations, "seed " + seed);
