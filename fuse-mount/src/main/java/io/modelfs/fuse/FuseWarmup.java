@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * FUSE read runs — the session loop's worker, jnr-fuse's read closure, {@link FuseAdapter},
  * {@link ModelFileSystem}, {@link OpenFile}, {@link Readahead} and a positional
  * {@link FileChannel} read of a chunk file into libfuse's reply memory — before a model loader
- * waits on it.
+ * waits on it. The reads come from a child {@code dd} (see {@link #readThrough}).
  *
  * <p>Why: a fresh agent's warm read (every chunk local, page cache dropped) cost 1.9-2.3 CPU
  * seconds per GiB against 0.8-0.9 once the same agent had read the file three times
@@ -50,6 +50,9 @@ public final class FuseWarmup {
   static final int READ_BYTES = 4 << 10;
   static final int CHUNK_BYTES = 1 << 20;
   static final int CHUNKS = 4;
+  /** Reads per {@code dd} child; the deadline is looked at between children. */
+  static final int BATCH = 256;
+  private static final long DD_GRACE_MS = 5_000;
   static final String FILE = "warmup.bin";
   static final String PREFIX = "modelfs-fuse-warmup-";
 
@@ -113,24 +116,45 @@ public final class FuseWarmup {
     return new Report(reads, wall, error);
   }
 
-  /** Reads the file in {@value #READ_BYTES}-byte pieces, sequentially and round again, until a bound; returns the count. */
+  /**
+   * Reads the file in {@value #READ_BYTES}-byte pieces, sequentially and round again, until a
+   * bound; returns the count. The reader is a child {@code dd}, {@value #BATCH} reads at a time,
+   * never a thread of this process: a process whose own thread waits on a request to its own
+   * mount cannot exit (the kernel waits for the answer uninterruptibly once the request was read,
+   * and the reply channel closes only when every thread has exited), so an agent stopped during
+   * its warm-up would hang with its mounts. A child's read fails once this process has gone.
+   */
   private static int readThrough(Path file, Instant deadline, Clock clock) throws IOException {
-    long size = (long) CHUNKS * CHUNK_BYTES;
-    ByteBuffer buf = ByteBuffer.allocateDirect(READ_BYTES);
+    long blocks = (long) CHUNKS * CHUNK_BYTES / READ_BYTES;
     int reads = 0;
-    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-      long position = 0;
-      while (reads < MAX_READS && (reads % 256 != 0 || clock.instant().isBefore(deadline))) {
-        buf.clear();
-        int n = channel.read(buf, position);
-        if (n != READ_BYTES) {
-          throw new IOException("read of " + file + " at " + position + " gave " + n + " bytes, not " + READ_BYTES);
-        }
-        reads++;
-        position = (position + READ_BYTES) % size;
-      }
+    while (reads < MAX_READS && clock.instant().isBefore(deadline)) {
+      int batch = Math.min(BATCH, MAX_READS - reads);
+      readWithDd(file, reads % blocks, batch, deadline, clock);
+      reads += batch;
     }
     return reads;
+  }
+
+  /** Runs {@code dd} for {@code count} reads from block {@code skip}; fails unless all were full reads. */
+  private static void readWithDd(Path file, long skip, int count, Instant deadline, Clock clock) throws IOException {
+    Process dd = new ProcessBuilder("dd", "if=" + file, "of=/dev/null", "bs=" + READ_BYTES, "count=" + count,
+        "skip=" + skip).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    try {
+      long waitMs = Math.max(remaining(deadline, clock).toMillis(), 0) + DD_GRACE_MS;
+      if (!dd.waitFor(waitMs, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+        throw new IOException("dd reading " + file + " did not finish within " + waitMs + " ms");
+      }
+      String err = new String(dd.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      if (dd.exitValue() != 0 || !err.contains(count + "+0 records in")) {
+        throw new IOException("dd reading " + file + " at block " + skip + " (exit " + dd.exitValue() + "): "
+            + err.strip().replace('\n', ' '));
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while dd read " + file, e);
+    } finally {
+      dd.destroyForcibly();
+    }
   }
 
   /**

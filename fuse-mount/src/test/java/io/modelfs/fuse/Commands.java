@@ -27,6 +27,15 @@ final class Commands {
     return new Result(p.exitValue(), out.join(), new String(err.join(), StandardCharsets.UTF_8));
   }
 
+  /** The command line that runs {@code main} in a new JVM with this test's class path. */
+  static String[] java(Class<?> main, String... args) {
+    String bin = java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    String[] head = {bin, "-cp", System.getProperty("java.class.path"), main.getName()};
+    String[] command = java.util.Arrays.copyOf(head, head.length + args.length);
+    System.arraycopy(args, 0, command, head.length, args.length);
+    return command;
+  }
+
   private static CompletableFuture<byte[]> drain(InputStream in) {
     return CompletableFuture.supplyAsync(() -> {
       try {

@@ -118,7 +118,7 @@ class FuseMountIT {
   @Test
   void memoryMappedReadReturnsTheRightBytes() throws Exception {
     // In a JVM of its own: see MapAndHashMain for why not in this one.
-    Commands.Result hash = Commands.run(javaCommand(MapAndHashMain.class, root.resolve(COLD.ref() + "/mapped.bin").toString()));
+    Commands.Result hash = Commands.run(Commands.java(MapAndHashMain.class, root.resolve(COLD.ref() + "/mapped.bin").toString()));
     assertEquals(0, hash.exit(), hash.stderr());
     assertEquals(Digest.sha256(COLD.bytes("mapped.bin")).hex(), new String(hash.stdout(), StandardCharsets.US_ASCII));
   }
@@ -265,7 +265,7 @@ class FuseMountIT {
   void mountDetachesAStaleMountLeftByACrashedProcess() throws Exception {
     Path dir = tmp.resolve("crashed");
     try {
-      Process crashing = new ProcessBuilder(javaCommand(CrashingMountMain.class, dir.toString()))
+      Process crashing = new ProcessBuilder(Commands.java(CrashingMountMain.class, dir.toString()))
           .redirectError(ProcessBuilder.Redirect.INHERIT).start();
       try (BufferedReader out = new BufferedReader(new InputStreamReader(crashing.getInputStream(), StandardCharsets.UTF_8))) {
         String line;
@@ -320,13 +320,5 @@ class FuseMountIT {
         Commands.run("fusermount", "-u", "-z", dir.toString());
       }
     }
-  }
-
-  private static String[] javaCommand(Class<?> main, String... args) {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    String[] head = {java, "-cp", System.getProperty("java.class.path"), main.getName()};
-    String[] command = Arrays.copyOf(head, head.length + args.length);
-    System.arraycopy(args, 0, command, head.length, args.length);
-    return command;
   }
 }

@@ -76,6 +76,39 @@ class FuseWarmupIT {
     assertTrue(noMountUnder(tmp), "no mount is left under " + tmp);
   }
 
+  @Test
+  void aProcessStoppedDuringItsWarmUpExits() throws Exception {
+    // The warm-up's reads reach this process's own mount. A process one of whose threads waits on a
+    // request to its own mount cannot exit (the kernel waits for the answer once the request was
+    // read, and the answer channel closes only when every thread has gone): an agent stopped during
+    // its warm-up used to hang, unkillable, with its mounts (bench/mounters.sh, 2026-11-28).
+    Path parent = tmp.resolve("warmup");
+    Process child = new ProcessBuilder(Commands.java(WarmupLoopMain.class, parent.toString()))
+        .redirectErrorStream(true).redirectOutput(tmp.resolve("child.log").toFile()).start();
+    try {
+      Instant deadline = Instant.now().plusSeconds(30);
+      while (!mountedUnder(parent) && Instant.now().isBefore(deadline) && child.isAlive()) {
+        Thread.sleep(20);
+      }
+      assertTrue(mountedUnder(parent), "the warm-up mounted within 30 s: " + Files.readString(tmp.resolve("child.log")));
+      Thread.sleep(300); // reads under way
+      child.destroy(); // SIGTERM, as a pod's stop or `timeout` sends
+
+      assertTrue(child.waitFor(20, java.util.concurrent.TimeUnit.SECONDS),
+          "the stopped process exits: " + Files.readString(tmp.resolve("child.log")));
+    } finally {
+      child.destroyForcibly();
+      for (MountTable.Mount m : Files.readAllLines(MountTable.MOUNTINFO).stream().map(MountTable::parse)
+          .filter(m -> m.mountPoint().startsWith(tmp)).toList()) {
+        Commands.run("fusermount", "-u", "-z", m.mountPoint().toString());
+      }
+    }
+  }
+
+  private static boolean mountedUnder(Path dir) throws IOException {
+    return !noMountUnder(dir);
+  }
+
   private static boolean noMountUnder(Path dir) throws IOException {
     return Files.readAllLines(MountTable.MOUNTINFO).stream().map(MountTable::parse)
         .noneMatch(m -> m.mountPoint().startsWith(dir));
