@@ -59,7 +59,17 @@ final class MountCheck implements HealthCheck {
     }
   }
 
+  /**
+   * Stops probing and waits (at most {@link #TIMEOUT_MILLIS}) for a probe in flight: the probe
+   * stats this process's own mount, and a process whose thread still waits on its own mount when
+   * the mount stops serving cannot exit (the agent closes this before it unmounts).
+   */
   void close() {
     prober.shutdownNow();
+    try {
+      prober.awaitTermination(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

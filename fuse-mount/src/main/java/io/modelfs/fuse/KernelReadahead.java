@@ -15,6 +15,7 @@ import java.util.Optional;
  */
 final class KernelReadahead {
   static final Path BDI = Path.of("/sys/class/bdi");
+  private static final long STAT_TIMEOUT_MS = 10_000;
 
   private KernelReadahead() {}
 
@@ -29,13 +30,34 @@ final class KernelReadahead {
         return "kernel readahead not set: " + point + " is not in " + MountTable.MOUNTINFO;
       }
       // The kernel sets the window from libfuse's INIT reply, which may come after the mount
-      // is listed: a stat waits for INIT, so the value written below is not overwritten.
-      Files.readAttributes(point, java.nio.file.attribute.BasicFileAttributes.class);
+      // is listed: a stat waits for INIT, so the value written below is not overwritten. The
+      // stat runs in a child process: a thread of this process waiting on its own mount would
+      // keep the process from exiting if it were stopped meanwhile (see FuseWarmup).
+      statFromChild(point);
       Path file = BDI.resolve(mount.get().device()).resolve("read_ahead_kb");
       Files.writeString(file, Integer.toString(kb), StandardCharsets.US_ASCII);
       return "kernel readahead " + kb + " KiB (" + file + ")";
     } catch (IOException | RuntimeException e) {
       return "kernel readahead not set to " + kb + " KiB (reads stay correct, sequential ones slower): " + e;
+    }
+  }
+
+  /** Runs {@code stat} on {@code point} in a child process, waiting at most {@link #STAT_TIMEOUT_MS}. */
+  private static void statFromChild(Path point) throws IOException {
+    Process stat = new ProcessBuilder("stat", "-c", "%i", point.toString())
+        .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    try {
+      if (!stat.waitFor(STAT_TIMEOUT_MS, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+        throw new IOException("stat of " + point + " did not answer within " + STAT_TIMEOUT_MS + " ms");
+      }
+      if (stat.exitValue() != 0) {
+        throw new IOException("stat of " + point + " failed (exit " + stat.exitValue() + ")");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while waiting for stat of " + point, e);
+    } finally {
+      stat.destroyForcibly();
     }
   }
 
