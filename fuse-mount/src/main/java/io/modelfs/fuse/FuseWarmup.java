@@ -52,7 +52,7 @@ public final class FuseWarmup {
   static final int CHUNKS = 4;
   /** Reads per {@code dd} child; the deadline is looked at between children. */
   static final int BATCH = 256;
-  private static final long DD_GRACE_MS = 5_000;
+  private static final Duration DD_GRACE = Duration.ofSeconds(5);
   static final String FILE = "warmup.bin";
   static final String PREFIX = "modelfs-fuse-warmup-";
 
@@ -137,23 +137,11 @@ public final class FuseWarmup {
 
   /** Runs {@code dd} for {@code count} reads from block {@code skip}; fails unless all were full reads. */
   private static void readWithDd(Path file, long skip, int count, Instant deadline, Clock clock) throws IOException {
-    Process dd = new ProcessBuilder("dd", "if=" + file, "of=/dev/null", "bs=" + READ_BYTES, "count=" + count,
-        "skip=" + skip).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-    try {
-      long waitMs = Math.max(remaining(deadline, clock).toMillis(), 0) + DD_GRACE_MS;
-      if (!dd.waitFor(waitMs, java.util.concurrent.TimeUnit.MILLISECONDS)) {
-        throw new IOException("dd reading " + file + " did not finish within " + waitMs + " ms");
-      }
-      String err = new String(dd.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-      if (dd.exitValue() != 0 || !err.contains(count + "+0 records in")) {
-        throw new IOException("dd reading " + file + " at block " + skip + " (exit " + dd.exitValue() + "): "
-            + err.strip().replace('\n', ' '));
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted while dd read " + file, e);
-    } finally {
-      dd.destroyForcibly();
+    ChildProcess.Result r = ChildProcess.run(remaining(deadline, clock).plus(DD_GRACE), List.of("dd", "if=" + file,
+        "of=/dev/null", "bs=" + READ_BYTES, "count=" + count, "skip=" + skip));
+    if (r.exit() != 0 || !r.output().contains(count + "+0 records in")) {
+      throw new IOException("dd reading " + file + " at block " + skip + " (exit " + r.exit() + "): "
+          + r.output().replace('\n', ' '));
     }
   }
 

@@ -15,7 +15,7 @@ import java.util.Optional;
  */
 final class KernelReadahead {
   static final Path BDI = Path.of("/sys/class/bdi");
-  private static final long STAT_TIMEOUT_MS = 10_000;
+  private static final java.time.Duration STAT_TIMEOUT = java.time.Duration.ofSeconds(10);
 
   private KernelReadahead() {}
 
@@ -42,22 +42,11 @@ final class KernelReadahead {
     }
   }
 
-  /** Runs {@code stat} on {@code point} in a child process, waiting at most {@link #STAT_TIMEOUT_MS}. */
+  /** Runs {@code stat} on {@code point} in a child process, waiting at most {@link #STAT_TIMEOUT}. */
   private static void statFromChild(Path point) throws IOException {
-    Process stat = new ProcessBuilder("stat", "-c", "%i", point.toString())
-        .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-    try {
-      if (!stat.waitFor(STAT_TIMEOUT_MS, java.util.concurrent.TimeUnit.MILLISECONDS)) {
-        throw new IOException("stat of " + point + " did not answer within " + STAT_TIMEOUT_MS + " ms");
-      }
-      if (stat.exitValue() != 0) {
-        throw new IOException("stat of " + point + " failed (exit " + stat.exitValue() + ")");
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted while waiting for stat of " + point, e);
-    } finally {
-      stat.destroyForcibly();
+    ChildProcess.Result r = ChildProcess.run(STAT_TIMEOUT, java.util.List.of("stat", "-c", "%i", point.toString()));
+    if (r.exit() != 0) {
+      throw new IOException("stat of " + point + " failed (exit " + r.exit() + "): " + r.output());
     }
   }
 

@@ -1,7 +1,6 @@
 package io.modelfs.fuse;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -122,18 +121,10 @@ final class MountDirectory {
   /** Runs {@code command}; returns its exit status and output, for error messages. */
   private static String run(List<String> command) {
     try {
-      Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-      if (!p.waitFor(COMMAND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-        p.destroyForcibly();
-        return "no answer within " + COMMAND_TIMEOUT;
-      }
-      String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-      return "exit " + p.exitValue() + (output.isEmpty() ? "" : ": " + output);
+      ChildProcess.Result r = ChildProcess.run(COMMAND_TIMEOUT, command);
+      return "exit " + r.exit() + (r.output().isEmpty() ? "" : ": " + r.output());
     } catch (IOException e) {
       return e.getMessage();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return "interrupted";
     }
   }
 }
