@@ -123,6 +123,7 @@ class TrackerHttpIT {
     // Soft state lives on the leader of one term: like a node's TrackerSession, announce (again) until it shows.
     JsonNode swarm = await("the swarm view on a follower", () -> {
       client.announceAll("n1", model.ref().digest(), held, chunks);
+      client.lease("n2", model.ref().digest(), List.of(6), List.of()); // a request gets one new lease (LeaseTable)
       assertEquals(List.of(6, 7), client.lease("n2", model.ref().digest(), List.of(6, 7), List.of()).granted());
       client.ping("n1", io.modelfs.core.proto.Traffic.newBuilder().setPeerBytes(5000).setOriginBytes(3000).build());
       Replica follower = replicas.stream().filter(r -> !r.server().isLeader()).findFirst().orElseThrow();

@@ -16,7 +16,8 @@ final class Flow {
   double remaining;
   double rate;
   long settledAt;
-  int version;
+  /** Its completion event ({@link FlowNetwork}'s): on the agenda from the flow's start until it completes or is cancelled. */
+  EventQueue.Keyed completion;
   boolean active = true;
 
   Flow(Resource[] path, long bytes, boolean fromOrigin, Runnable done) {
@@ -25,5 +26,10 @@ final class Flow {
     this.remaining = bytes;
     this.fromOrigin = fromOrigin;
     this.done = done;
+  }
+
+  @Override
+  public String toString() {
+    return "flow of " + bytes + " bytes" + (tag == null ? "" : " (" + tag + ")") + ", " + (long) remaining + " left";
   }
 }

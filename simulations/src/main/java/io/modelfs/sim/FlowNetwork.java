@@ -12,8 +12,10 @@ package io.modelfs.sim;
  * slightly when bottlenecks differ (so simulated times err on the slow side), and it keeps
  * every update local. TCP slow start, loss and packet scheduling are not modelled.
  *
- * <p>A flow's completion is an event carrying the flow's version; a rate change bumps the
- * version and schedules a new event, and stale ones are ignored when they fire.
+ * <p>A flow's completion is one {@linkplain EventQueue.Keyed keyed} event on the agenda: a rate
+ * change moves it (ordered as a new event scheduled at that moment would be), a cancel takes it
+ * out. Until 2026-11-28 each rate change added an event and the superseded ones fired as no-ops
+ * (62% of a 10,000-node run's events); the order of the events that do something is the same.
  */
 final class FlowNetwork {
   /** Sees every byte moved, for the time series. */
@@ -42,6 +44,7 @@ final class FlowNetwork {
       throw new IllegalArgumentException("a flow must move at least one byte, got " + bytes);
     }
     Flow f = new Flow(path, bytes, fromOrigin, done);
+    f.completion = new Completion(f);
     f.cpuPerByte = cpuPerByte;
     f.settledAt = sim.now();
     started++;
@@ -61,6 +64,7 @@ final class FlowNetwork {
       return;
     }
     settle(f);
+    sim.cancel(f.completion);
     remove(f);
   }
 
@@ -72,9 +76,9 @@ final class FlowNetwork {
     return rateUpdates;
   }
 
-  private void complete(Flow f, int version) {
-    if (!f.active || f.version != version) {
-      return; // superseded by a rate change, or cancelled
+  private void complete(Flow f) {
+    if (!f.active) {
+      throw new IllegalStateException("completion of a flow that ended already: " + f); // cancel takes it off the agenda
     }
     settle(f);
     f.remaining = 0;
@@ -102,11 +106,10 @@ final class FlowNetwork {
       if (rate != f.rate) {
         settle(f);
         f.rate = rate;
-        int v = ++f.version;
         rateUpdates++;
         double seconds = f.remaining / rate;
         long at = sim.now() + Math.max(1, (long) Math.ceil(seconds * 1e9));
-        sim.at(at, EventKind.FLOW_COMPLETE, () -> complete(f, v));
+        sim.reschedule(at, EventKind.FLOW_COMPLETE, f.completion);
       }
     }
   }
@@ -119,5 +122,24 @@ final class FlowNetwork {
       meter.moved(f, f.settledAt, now, moved);
     }
     f.settledAt = now;
+  }
+
+  /** A flow's completion: on the agenda at most once, moved by every rate change. */
+  private final class Completion extends EventQueue.Keyed {
+    private final Flow flow;
+
+    Completion(Flow flow) {
+      this.flow = flow;
+    }
+
+    @Override
+    public void run() {
+      complete(flow);
+    }
+
+    @Override
+    public String toString() {
+      return "completion of " + flow;
+    }
   }
 }

@@ -15,6 +15,8 @@ final class Simulator implements Ticker {
   private final EventQueue agenda = new EventQueue();
   private long now;
   private long executed;
+  /** Events moved on the agenda by {@link #reschedule} (each was one more superseded event before 2026-11-28). */
+  private long moved;
   /** Per {@link EventKind}: events scheduled and, for scheduler calls, calls made and their CPU nanos. */
   final long[] counts = new long[EventKind.values().length];
   final long[] nanos = new long[EventKind.values().length];
@@ -44,6 +46,26 @@ final class Simulator implements Ticker {
       throw new IllegalArgumentException("event scheduled at " + at + " ns, before now (" + now + " ns)");
     }
     agenda.add(at, event);
+  }
+
+  /**
+   * Runs {@code event} at absolute time {@code at}, tallied as {@code kind}; if it is on the agenda
+   * already it moves there (and runs only there), ordered as if scheduled anew now.
+   */
+  void reschedule(long at, EventKind kind, EventQueue.Keyed event) {
+    if (at < now) {
+      throw new IllegalArgumentException("event rescheduled at " + at + " ns, before now (" + now + " ns)");
+    }
+    if (agenda.reschedule(at, event)) {
+      moved++;
+    } else {
+      counts[kind.ordinal()]++;
+    }
+  }
+
+  /** Takes {@code event} off the agenda if it is on it. */
+  void cancel(EventQueue.Keyed event) {
+    agenda.cancel(event);
   }
 
   /** Runs {@code event} {@code delay} nanoseconds from now. */
@@ -77,6 +99,10 @@ final class Simulator implements Ticker {
       } else {
         b.append(String.format(java.util.Locale.ROOT, "  %5.1f%% of events", 100.0 * c / Math.max(1, events)));
       }
+    }
+    if (moved > 0) {
+      b.append(String.format(java.util.Locale.ROOT, "%n  %-18s %,14d  (events moved on the agenda, not counted above)",
+          "RESCHEDULED", moved));
     }
     return b.toString();
   }

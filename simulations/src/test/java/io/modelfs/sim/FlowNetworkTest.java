@@ -78,4 +78,29 @@ class FlowNetworkTest {
     assertEquals(50e6, moved[0], 1);
     assertTrue(up.flows.isEmpty());
   }
+
+  @Test
+  void theAgendaHoldsOneCompletionPerFlowWhateverItsRateChanges() {
+    Resource up = new Resource("up", 100e6);
+    List<Long> done = new ArrayList<>();
+    List<Flow> flows = new ArrayList<>();
+    // Ten flows of 10..100 MB start one after another on one link: every start and end changes every rate.
+    for (int i = 1; i <= 10; i++) {
+      long bytes = i * 10_000_000L;
+      flows.add(net.start(new Resource[] {up}, bytes, false, () -> done.add(sim.now())));
+      assertEquals(i, sim.pending(), "one completion event per flow after " + i + " starts");
+    }
+    net.cancel(flows.get(9));
+    assertEquals(9, sim.pending(), "a cancel takes its completion off the agenda");
+    sim.run(Long.MAX_VALUE, () -> false);
+    assertEquals(9, done.size());
+    // Processor sharing: flow k (10k MB) ends when the first k have moved, at 100 MB/s in total:
+    // t_k = t_{k-1} + (10 MB) x (10 - k) / 100 MB/s with 9 flows left at the start.
+    double t = 0;
+    for (int k = 1; k <= 9; k++) {
+      t += 10e6 * (10 - k) / 100e6;
+      assertEquals(t * 1e9, done.get(k - 1), 10, "flow " + k);
+    }
+    assertEquals(9 * 10 * 45e6 / 9, moved[0], 1e3); // 10 + 20 + ... + 90 MB
+  }
 }

@@ -32,6 +32,7 @@ class SwarmStateTest {
   @Test
   void grantsEachChunkToOneHolderAtATime() throws Exception {
     state.announce("b", model, new byte[0], false, List.of(), List.of()); // b is a member too
+    assertEquals(List.of(0), state.lease("a", model, List.of(0, 1), List.of()).granted(), "one new lease per request");
     LeaseTable.Decision a = state.lease("a", model, List.of(0, 1), List.of());
     assertEquals(List.of(0, 1), a.granted());
     LeaseTable.Decision b = state.lease("b", model, List.of(0, 1, 2), List.of());
@@ -41,12 +42,16 @@ class SwarmStateTest {
   }
 
   @Test
-  void limitsNewLeasesPerRequestToTheBatchUnlessTheNodeIsTheOnlyMember() throws Exception {
+  void limitsNewLeasesToOnePerRequestAndTheBatchPerNodeUnlessTheNodeIsTheOnlyMember() throws Exception {
     LeaseTable.Decision alone = state.lease("a", model, range(0, 5), List.of());
     assertEquals(range(0, 5), alone.granted(), "the only member gets leases at once, up to the cap");
     state.announce("b", model, new byte[0], false, List.of(), List.of());
+    LeaseTable.Decision first = state.lease("b", model, range(10, 15), List.of());
+    assertEquals(List.of(10), first.granted(), "with company, one new lease per request");
+    assertEquals(List.of(11, 12, 13, 14), first.busy());
+    assertEquals(List.of(10, 11), state.lease("b", model, range(10, 15), List.of()).granted());
     LeaseTable.Decision shared = state.lease("b", model, range(10, 15), List.of());
-    assertEquals(List.of(10, 11), shared.granted(), "with company, at most a batch of 2");
+    assertEquals(List.of(10, 11), shared.granted(), "at most a batch of 2 held by one node");
     assertEquals(List.of(12, 13, 14), shared.busy());
   }
 

@@ -68,6 +68,7 @@ class SwarmViewTest {
     read(TrackerRequest.newBuilder().setAnnounce(AnnounceProto.newBuilder().setNodeId("n1").setModel(digest)
         .setFull(true).setBitfield(ByteString.copyFrom(bits))).build());
     clock.advance(java.time.Duration.ofMillis(500));
+    assertEquals(List.of(7), lease("n2", 7, 8).getLeases().getGrantedList(), "one new lease per request");
     assertEquals(List.of(7, 8), lease("n2", 7, 8).getLeases().getGrantedList());
 
     SwarmViewProto v = view(true);

@@ -2,8 +2,9 @@ package io.modelfs.schedule.lease;
 
 /**
  * How origin leases are handed out: a lease lapses {@code ttlMillis} after its holder was last
- * heard from; at most {@code cap} leases exist at once swarm-wide; a request gets at most
- * {@code batch} new leases unless its node is the only member of the model.
+ * heard from; at most {@code cap} leases exist at once swarm-wide; unless its node is the only
+ * member of the model, a request gets at most one new lease and a node holds at most {@code batch}
+ * (and its share of the cap; see {@link LeaseTable}).
  */
 public record LeasePolicy(long ttlMillis, int cap, int batch) {
   /** @throws IllegalArgumentException unless every value is positive */

@@ -25,7 +25,8 @@ class LeaseTableTest {
 
   @Test
   void grantsEachChunkToOneHolderAtATime() {
-    assertEquals(List.of(0, 1), table.request("a", M, List.of(0, 1), false, c -> false, 0).granted());
+    assertEquals(List.of(0), table.request("a", M, List.of(0, 1), false, c -> false, 0).granted());
+    assertEquals(List.of(1), table.request("a", M, List.of(1), false, c -> false, 0).granted(), "one new lease per request");
     LeaseTable.Decision b = table.request("b", M, List.of(0, 1, 2), false, c -> false, 0);
     assertEquals(List.of(2), b.granted());
     assertEquals(List.of(0, 1), b.busy());
@@ -47,11 +48,13 @@ class LeaseTableTest {
   }
 
   @Test
-  void limitsNewLeasesToTheBatchUnlessTheOnlyMemberAndCapsThemSwarmWide() {
+  void limitsNewLeasesToOnePerRequestUnlessTheOnlyMemberAndCapsThemSwarmWide() {
     assertEquals(range(0, 5), table.request("a", M, range(0, 5), true, c -> false, 0).granted());
     LeaseTable.Decision shared = table.request("b", M, range(10, 15), false, c -> false, 0);
-    assertEquals(List.of(10, 11), shared.granted());
-    assertEquals(List.of(12, 13, 14), shared.busy());
+    assertEquals(List.of(10), shared.granted());
+    assertEquals(List.of(11, 12, 13, 14), shared.busy());
+    assertEquals(List.of(11), table.request("b", M, range(11, 15), false, c -> false, 0).granted());
+    assertEquals(List.of(), table.request("b", M, range(12, 15), false, c -> false, 0).granted(), "b holds the batch (2)");
     table.request("c", M, range(20, 30), true, c -> false, 0);
     assertEquals(8, table.active());
     table.release("a", M, 0);
@@ -82,9 +85,11 @@ class LeaseTableTest {
   @Test
   void aRemovedNodesLeasesEndAtOnce() {
     table.request("a", M, List.of(1, 2), false, c -> false, 0);
+    table.request("a", M, List.of(2), false, c -> false, 0);
     table.removeNode("a");
     assertEquals(0, table.active());
-    assertEquals(List.of(1, 2), table.request("b", M, List.of(1, 2), false, c -> false, 1).granted());
+    assertEquals(List.of(1), table.request("b", M, List.of(1, 2), false, c -> false, 1).granted());
+    assertEquals(List.of(2), table.request("b", M, List.of(2), false, c -> false, 1).granted());
     assertEquals(List.of(false, false, true, true), grants);
   }
 
