@@ -14,12 +14,17 @@
 #   -j  the modelfs jar (default agent/target/modelfs.jar; copied, so a rebuild cannot disturb a run)
 #   -m  modes to run per N (default "direct swarm")
 #   -k  keep every agent's, the tracker's and s3proxy's log in this directory (default: removed)
+#   -w  the agents' --warmup (default: the agent's own default; 0 turns the start-up warm-ups off)
+#   env WARM_END=REGEX  the agent log line that says its start-up warm-ups are over (default: the line
+#                       AgentCommand logs when they all ended); the clock waits for it in every agent's log
 #   env TRACKER_RT=1  run the tracker in the real-time class (chrt --rr 1)
 #   env LEASE_TIMING=1  agents log each LEASE call's round trip and the tracker each LEASE's handling time
 #                       (DEBUG lines "answered in N ms" / "answered in N us"; with -k to keep them)
 #   env THREADS=1  also print the agents' CPU seconds per thread group during each workload (from
 #                  /proc/PID/task/*/stat, summed over the agents; threads that ended mid-workload are missed)
 #   env AGENT_OPTS="..."  more JVM options for the agents (e.g. a JFR recording, -XX:+PreserveFramePointer)
+#   env DIRECT_MAX_N=N  run the straight-from-origin mode only for node counts up to N (e.g. 1 with -r 80mbit,
+#                       where direct N = 16 would take 16 x 54 s; estimate it from the link instead)
 #
 # Columns: wall = from the start signal until every node holds (pull) or has hashed (read) the
 # whole model; origin = bytes the origin's veth sent during the workload / model size (counted on
@@ -35,7 +40,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 jar=$root/agent/target/modelfs.jar
-counts="1 4 8 16" size=512 rate=800mbit xmx=512m chunk=8MiB modes="direct swarm" keep=""
+counts="1 4 8 16" size=512 rate=800mbit xmx=512m chunk=8MiB modes="direct swarm" keep="" warmup_args=()
 while [ $# -gt 0 ]; do
   case $1 in
     -n) counts=$2; shift 2 ;;
@@ -46,6 +51,7 @@ while [ $# -gt 0 ]; do
     -j) jar=$(readlink -f "$2"); shift 2 ;;
     -m) modes=$2; shift 2 ;;
     -k) keep=$2; shift 2 ;;
+    -w) warmup_args=(--warmup "$2"); shift 2 ;;
     *) echo "fanout.sh: unknown argument '$1' (see the comment at the top of $0)" >&2; exit 2 ;;
   esac
 done
@@ -240,7 +246,7 @@ run_cluster() {
     spawn "a$a" "$work/$mode$n/a$a/log" java -Xmx"$xmx" "${agent_opts[@]}" "${extra_agent_opts[@]}" -jar "$jar" agent \
       --mount "$work/$mode$n/a$a/mnt" --store "$work/$mode$n/a$a/store" --manifests "file://$work/manifests/" \
       --config "$work/origin.properties" --control "$work/$mode$n/a$a/agent.sock" --http off --node-id "$mode${n}a$a" \
-      "${swarm_args[@]}"
+      "${warmup_args[@]}" "${swarm_args[@]}"
     cluster_pids+=("$last_pid") agent_pids+=("$last_pid")
   done
   for a in $(seq 1 "$n"); do
@@ -248,6 +254,19 @@ run_cluster() {
     wait_for "agent a$a (log: $work/$mode$n/a$a/log)" 300 test -S "$work/$mode$n/a$a/agent.sock" \
       || { tail -20 "$work/$mode$n/a$a/log" >&2; return 1; }
   done
+  # The clock starts only once every agent's start-up warm-ups are over (issue 8: "agents started and warm before
+  # the clock starts"): an agent whose warm-ups outlast its wait for them mounts beside them, and their CPU and JIT
+  # work would otherwise land in the first workload.
+  if [ "${warmup_args[1]:-}" != 0 ]; then
+    local warm_end=${WARM_END:-start-up warm-ups ended} w0
+    w0=$(now)
+    for a in $(seq 1 "$n"); do
+      wait_for "agent a$a's warm-up end ('$warm_end' in $work/$mode$n/a$a/log)" 300 \
+        grep -q -e "$warm_end" "$work/$mode$n/a$a/log" || return 1
+    done
+    echo "fanout.sh: N = $n $mode: every agent's warm-ups over $(awk -v a="$w0" -v b="$(now)" 'BEGIN{printf "%.1f", b-a}') s" \
+      "after the last control socket appeared" >&2
+  fi
   sleep 5 # peers dial each other (every 2 s) and register with the tracker
 
   for w in pull read; do
@@ -328,7 +347,11 @@ agents_cpu() {
 rows=()
 declare -A rss_of
 for n in $counts; do
-  for mode in $modes; do run_cluster "$n" "$mode"; done
+  for mode in $modes; do
+    # DIRECT_MAX_N: skip the straight-from-origin runs above this N (at a slow origin they take N times as long)
+    [ "$mode" = direct ] && [ -n "${DIRECT_MAX_N:-}" ] && [ "$n" -gt "$DIRECT_MAX_N" ] && continue
+    run_cluster "$n" "$mode"
+  done
 done
 echo
 echo "# $(date -u +%FT%TZ) fanout: ${size} MiB model, $chunk chunks, origin egress $rate, agents -Xmx$xmx ${agent_opts[*]};" \

@@ -25,7 +25,8 @@
 # BENCH_DIR (/var/tmp/modelfs-bench), JAR (agent/target/modelfs.jar, copied so rebuilds do
 # not disturb a run), RUNS (1) repetitions of each cold measurement, STORE (the chunk store's
 # directory, default $BENCH_DIR/store; /dev/shm/... takes the store disk's fsync speed out),
-# AGENT_FLAGS (extra flags for every agent, before the section's own), COLD_FILE (the mounted
+# AGENT_FLAGS (extra flags for every agent; a flag the section also gives, e.g. warm's --warmup 0, is
+# dropped from them for that agent), COLD_FILE (the mounted
 # path a cold run reads, default the safetensors file of that chunk size).
 # "Cold" = a fresh agent, an empty chunk store and `echo 3 > /proc/sys/vm/drop_caches` before
 # the read. Needs root, /dev/fuse, libfuse2, Debian's python3-numpy (bin/deps installs them).
@@ -67,14 +68,23 @@ stop_agent() {
 trap 'stop_agent; rm -f /dev/shm/modelfs-bench-cache-$$; mountpoint -q "$BENCH_DIR/mnt-ceiling" 2>/dev/null && fusermount -u -z "$BENCH_DIR/mnt-ceiling"; true' EXIT
 
 # start_agent CHUNK_MIB [fresh|warm] [agent flags...]: an agent serving the import of that chunk size.
+# A flag the section gives wins over the same flag in AGENT_FLAGS (picocli rejects an option given twice).
 start_agent() {
-  local cs=$1 state=$2
+  local cs=$1 state=$2 extra=() f skip=
   shift 2
   stop_agent
   [ "$state" = warm ] || rm -rf "$store"
+  for f in ${AGENT_FLAGS:-}; do
+    if [ -n "$skip" ]; then skip=; continue; fi
+    case "$f" in
+      --*) case " $* " in *" ${f%%=*} "*|*" ${f%%=*}="*) [[ "$f" == *=* ]] || skip=1; continue ;; esac ;;
+    esac
+    extra+=("$f")
+  done
+  agent_log_from=$(($(wc -l <"$log" 2>/dev/null || echo 0) + 1))
   # Through bin/modelfs, so the agent runs with the product's JVM options (MODELFS_JAVA_OPTS adds to them).
   MODELFS_JAR=$jar "$root/bin/modelfs" agent --mount "$mnt" --store "$store" --manifests "file://$BENCH_DIR/manifests-$cs/" \
-    --control "$BENCH_DIR/agent.sock" "${http_off[@]}" ${AGENT_FLAGS:-} "$@" >>"$log" 2>&1 &
+    --control "$BENCH_DIR/agent.sock" "${http_off[@]}" "${extra[@]}" "$@" >>"$log" 2>&1 &
   agent_pid=$!
   for _ in $(seq 600); do  # 30 s: the start-up warm-up runs before the mount
     mountpoint -q "$mnt" 2>/dev/null && return 0
@@ -160,8 +170,8 @@ section_warm() {
   echo
   echo "### Warm read (every chunk in the store, page cache dropped, fresh agent; ${CS} MiB chunks)"
   echo
-  start_agent "$CS" fresh
-  $readers seq "$(file_of "$CS")" >/dev/null   # fills the store
+  start_agent "$CS" warm --warmup 0
+  $readers seq "$(file_of "$CS")" >/dev/null   # fills the store (if an earlier run has not)
   $readers digests "$model" $((CS << 20)) >"$BENCH_DIR/chunks-$CS.txt"
   echo "| reader | MB/s |"
   echo "|---|---|"
@@ -173,6 +183,9 @@ section_warm() {
     u=$($readers seq "$(file_of "$CS")" | field MBps)
     u1=$(agent_cpu)
     start_agent "$CS" warm
+    wait_ready
+    s0=$(agent_cpu)
+    startup=$(sed -n "$agent_log_from,\$p" "$log" | grep -o 'agent ready [0-9]* ms' | tail -1 | grep -o '[0-9]*')
     drop_caches
     t0=$(agent_cpu)
     m=$($readers seq "$(file_of "$CS")" | field MBps)
@@ -189,13 +202,20 @@ section_warm() {
     drop_caches
     c=$($readers chunks "$store/chunks" "$BENCH_DIR/chunks-$CS.txt" | field MBps)
     echo "| mount, fresh agent, --warmup 0 (agent CPU $(awk "BEGIN{printf \"%.2f\", ($u1 - $u0) / 100}") s for ${SIZE_MIB} MiB) | $u |"
-    echo "| mount, fresh agent, start-up warm-up on (agent CPU $(awk "BEGIN{printf \"%.2f\", ($t0e - $t0) / 100}") s) | $m |"
+    echo "| mount, fresh agent, start-up warm-up on (agent CPU $(awk "BEGIN{printf \"%.2f\", ($t0e - $t0) / 100}") s; start-up: ready after ${startup:-?} ms, $(awk "BEGIN{printf \"%.2f\", $s0 / 100}") agent CPU-s) | $m |"
     echo "| mount, same agent, 4th pass (agent CPU $(awk "BEGIN{printf \"%.2f\", ($t2 - $t1) / 100}") s) | $m2 |"
     echo "| chunk files directly, same order (baseline) | $c |"
     echo "| ratio, fresh without / with warm-up / 4th pass (load $(load1)) | $(awk "BEGIN{printf \"%.2f / %.2f / %.2f\", $u/$c, $m/$c, $m2/$c}") |"
   done
 }
 
+# wait_ready: until the agent logged "agent ready" (its mount appears a moment before), at most 10 s.
+wait_ready() {
+  for _ in $(seq 200); do
+    sed -n "$agent_log_from,\$p" "$log" | grep -q 'agent ready' && return 0
+    sleep 0.05
+  done
+}
 # agent_cpu: user + system clock ticks (1/100 s) the agent process has used so far.
 agent_cpu() { awk '{print $14 + $15}' "/proc/$agent_pid/stat"; }
 # agent_io: "read syscalls bytes" the agent process made so far (/proc/PID/io syscr, rchar): FUSE

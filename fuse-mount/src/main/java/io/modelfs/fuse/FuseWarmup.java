@@ -5,7 +5,10 @@ import io.modelfs.core.FileEntry;
 import io.modelfs.core.Manifest;
 import io.modelfs.core.ModelRef;
 import io.modelfs.core.Trees;
+import java.io.Closeable;
 import java.io.IOException;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -16,9 +19,14 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collections;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.SplittableRandom;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,31 +35,44 @@ import org.slf4j.LoggerFactory;
  * A bounded start-up warm-up of the mount's read path: mounts a throw-away one-file model on a
  * temporary directory and reads it through the kernel, so that the JIT has compiled what every
  * FUSE read runs — the session loop's worker, jnr-fuse's read closure, {@link FuseAdapter},
- * {@link ModelFileSystem}, {@link OpenFile}, {@link Readahead} and a positional
- * {@link FileChannel} read of a chunk file into libfuse's reply memory — before a model loader
- * waits on it. The reads come from a child {@code dd} (see {@link #readThrough}).
+ * {@link ModelFileSystem}, {@link OpenFile}, {@link Readahead} and the model's
+ * {@link ModelContent#read} into libfuse's reply memory — before a model loader waits on it. The
+ * model is the caller's ({@link Source}: the agent passes one backed by a throw-away chunk store,
+ * so its own read path is compiled too, with the type profiles the real mount will see) or a
+ * built-in one read with positional {@link FileChannel} reads. The reads come from a child
+ * {@code dd} (see {@link #readThrough}).
  *
  * <p>Why: a fresh agent's warm read (every chunk local, page cache dropped) cost 1.9-2.3 CPU
  * seconds per GiB against 0.8-0.9 once the same agent had read the file three times
  * (docs/BENCHMARKS.md, issue 5): C2 compiles the per-request methods only after some 10^4 calls,
  * and a GiB is 8,192 requests of 128 KiB. A start-up warm-up outside FUSE does not reach these
- * methods. The mount uses {@code direct_io} so every read reaches the callback (no page cache)
- * and reads {@value #READ_BYTES} bytes each: the call count is what the JIT counts, not bytes.
+ * methods. The mount uses {@code direct_io} so every read reaches the callback (no page cache);
+ * each read is {@value #READ_BYTES} bytes, the request size the kernel sends a loader.
  *
- * <p>Bounded: at most {@code budget} of wall time (mount and unmount included) and
- * {@value #MAX_READS} reads. Never throws: an error (no {@code /dev/fuse}, no libfuse) is logged
- * with its cause and returned; the mount and the directory are removed in every case.
+ * <p>Bounded by time, not by a count: at most {@code budget} of wall time, set-up (making the
+ * model, mounting) and unmount included — a warm-up must not delay the agent's mount more under
+ * load (counting the budget from when the mount is up was tried and dropped: it lengthens the
+ * agent's start-up by up to the set-up's time). It stops earlier — to spend no more CPU than the
+ * JIT needs — once at least {@value #MIN_READS} reads are done and the JIT compiled nothing during the last batch (a count alone stopped an
+ * earlier version before C2 had compiled the path on a quiet machine). {@value #READERS} children
+ * read at once, as the kernel's readahead keeps several requests of one reader in flight (and a
+ * loaded machine gives two runnable readers more turns than one). Disk: the model's own (a few MiB). Never throws: an error (no {@code /dev/fuse}, no libfuse) is logged with its cause
+ * and returned; the mount, the model and the directory are removed in every case.
  */
 public final class FuseWarmup {
   private static final Logger log = LoggerFactory.getLogger(FuseWarmup.class);
 
-  /** Reads through the kernel at most: past C2's thresholds (~15,000 calls) for the read callback. */
-  static final int MAX_READS = 20_000;
-  static final int READ_BYTES = 4 << 10;
+  /** Reads before the warm-up may stop early: past C2's thresholds (~5,000-15,000 calls) for the read callback. */
+  public static final int MIN_READS = 16_384;
+  /** The request size: libfuse 2's largest, what a loader's reads become. */
+  public static final int READ_BYTES = 128 << 10;
   static final int CHUNK_BYTES = 1 << 20;
-  static final int CHUNKS = 4;
+  /** The built-in model's file: this many chunks, all the same bytes (one chunk on disk). */
+  static final int CHUNKS = 64;
   /** Reads per {@code dd} child; the deadline is looked at between children. */
   static final int BATCH = 256;
+  /** {@code dd} children reading at once. */
+  static final int READERS = 2;
   private static final Duration DD_GRACE = Duration.ofSeconds(5);
   static final String FILE = "warmup.bin";
   static final String PREFIX = "modelfs-fuse-warmup-";
@@ -59,24 +80,53 @@ public final class FuseWarmup {
   /**
    * What the warm-up did.
    *
-   * @param reads reads answered through the mount
+   * @param reads reads of {@value #READ_BYTES} bytes answered through the mount
    * @param wall wall time taken, mount and unmount included
+   * @param cpu the whole process's CPU time meanwhile (all threads, the JIT's included; not the
+   *     {@code dd} children's); {@link Duration#ZERO} where the runtime does not report it
    * @param error what stopped it early, or null
    */
-  public record Report(int reads, Duration wall, String error) {}
+  public record Report(int reads, Duration wall, Duration cpu, String error) {}
+
+  /**
+   * A throw-away model of one file for the warm-up to mount: its content, and the listener its
+   * callbacks are reported to. Closed (after the unmount) by the warm-up.
+   */
+  public interface Model extends Closeable {
+    ModelContent content();
+
+    /** Where the throw-away mount reports callbacks: the same kind of listener as the real mount's. */
+    default FuseListener listener() {
+      return FuseListener.NONE;
+    }
+  }
+
+  /** Makes the warm-up's model in {@code scratch}, an empty directory the warm-up removes afterwards. */
+  @FunctionalInterface
+  public interface Source {
+    Model open(Path scratch, long seed) throws IOException;
+  }
 
   private FuseWarmup() {}
 
+  /** As below, with a built-in model: one file read with positional {@link FileChannel} reads. */
+  public static Report run(Path tmpParent, Duration budget, Clock clock) {
+    return run(tmpParent, budget, clock, FileBackedModel::create);
+  }
+
   /**
    * Runs the warm-up for at most {@code budget} in a temporary directory made under
-   * {@code tmpParent} (created if missing; removed afterwards when empty). A zero or negative
-   * budget does nothing. Logs one line and returns what happened; never throws.
+   * {@code tmpParent} (created if missing; removed afterwards when empty), reading the first
+   * file of the model {@code source} makes (which must be at least {@value #READ_BYTES} bytes).
+   * A zero or negative budget does nothing. Logs one line and returns what happened; never
+   * throws (an error of {@code source} is reported like any other).
    */
-  public static Report run(Path tmpParent, Duration budget, Clock clock) {
+  public static Report run(Path tmpParent, Duration budget, Clock clock, Source source) {
     if (budget.isZero() || budget.isNegative()) {
-      return new Report(0, Duration.ZERO, null);
+      return new Report(0, Duration.ZERO, Duration.ZERO, null);
     }
     Instant start = clock.instant();
+    long cpu0 = processCpuNanos();
     Instant deadline = start.plus(budget);
     int reads = 0;
     String error = null;
@@ -88,10 +138,15 @@ public final class FuseWarmup {
       MountConfig config = MountConfig.defaults().withAllowOther(false).withKernelReadaheadKb(0)
           .withFormatPrefetch(false).withFsName("modelfs-warmup").withExtraOptions(List.of("direct_io"))
           .withMountTimeout(remaining(deadline, clock));
-      try (FileBackedModel model = FileBackedModel.create(dir.resolve("chunk"), clock.millis());
-          FuseMount mount = FuseMount.mount(dir.resolve("mnt"),
-              ref -> Optional.<ModelContent>of(model).filter(m -> m.ref().equals(ref)), config)) {
-        reads = readThrough(mount.mountPoint().resolve(model.ref().toString()).resolve(FILE), deadline, clock);
+      Path scratch = Files.createDirectory(dir.resolve("model"));
+      try (Model model = source.open(scratch, clock.millis())) {
+        ModelContent content = model.content();
+        FileEntry file = content.manifest().files().get(0);
+        try (FuseMount mount = FuseMount.mount(dir.resolve("mnt"),
+            ref -> Optional.of(content).filter(m -> m.ref().equals(ref)), config, model.listener())) {
+          reads = readThrough(mount.mountPoint().resolve(content.ref().toString()).resolve(file.path()),
+              file.size() / READ_BYTES, deadline, clock);
+        }
       }
     } catch (IOException | RuntimeException e) {
       error = e.toString();
@@ -106,33 +161,78 @@ public final class FuseWarmup {
       }
     }
     Duration wall = Duration.between(start, clock.instant());
+    long cpu1 = processCpuNanos();
+    Duration cpu = cpu0 < 0 || cpu1 < 0 ? Duration.ZERO : Duration.ofNanos(cpu1 - cpu0);
     if (error == null) {
-      log.info("FUSE read-path warm-up: {} reads of {} KiB through a throw-away mount in {} ms (--warmup 0 turns"
-          + " this off)", reads, READ_BYTES >> 10, wall.toMillis());
+      log.info("FUSE read-path warm-up: {} reads of {} KiB through a throw-away mount in {} ms wall, {} ms CPU"
+          + " (--warmup 0 turns this off)", reads, READ_BYTES >> 10, wall.toMillis(), cpu.toMillis());
     } else {
       log.warn("FUSE read-path warm-up stopped after {} reads and {} ms: {}; the agent starts anyway (a first read"
           + " may be slower)", reads, wall.toMillis(), error);
     }
-    return new Report(reads, wall, error);
+    return new Report(reads, wall, cpu, error);
   }
 
   /**
-   * Reads the file in {@value #READ_BYTES}-byte pieces, sequentially and round again, until a
-   * bound; returns the count. The reader is a child {@code dd}, {@value #BATCH} reads at a time,
+   * Reads the file's first {@code blocks} pieces of {@value #READ_BYTES} bytes, sequentially and
+   * round again, until the deadline or, past {@value #MIN_READS} reads, until a batch during which
+   * the JIT compiled nothing; returns the count. The readers are {@value #READERS} child
+   * {@code dd}s at a time, up to {@value #BATCH} reads each (a thread of this process waits for
+   * each child, never on the mount),
    * never a thread of this process: a process whose own thread waits on a request to its own
    * mount cannot exit (the kernel waits for the answer uninterruptibly once the request was read,
    * and the reply channel closes only when every thread has exited), so an agent stopped during
    * its warm-up would hang with its mounts. A child's read fails once this process has gone.
    */
-  private static int readThrough(Path file, Instant deadline, Clock clock) throws IOException {
-    long blocks = (long) CHUNKS * CHUNK_BYTES / READ_BYTES;
+  private static int readThrough(Path file, long blocks, Instant deadline, Clock clock) throws IOException {
+    if (blocks < 1) {
+      throw new IOException("warm-up file " + file + " is shorter than one read of " + READ_BYTES + " bytes");
+    }
+    CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+    boolean jitTimed = jit != null && jit.isCompilationTimeMonitoringSupported();
+    long compiled = jitTimed ? jit.getTotalCompilationTime() : 0;
     int reads = 0;
-    while (reads < MAX_READS && clock.instant().isBefore(deadline)) {
-      int batch = Math.min(BATCH, MAX_READS - reads);
-      readWithDd(file, reads % blocks, batch, deadline, clock);
-      reads += batch;
+    ExecutorService readers = Executors.newFixedThreadPool(READERS, r -> {
+      Thread t = new Thread(r, "fuse-warmup-dd");
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      while (clock.instant().isBefore(deadline)) {
+        List<Future<Integer>> batch = new ArrayList<>(READERS);
+        for (int i = 0; i < READERS; i++) {
+          long skip = ((long) reads + (long) i * BATCH) % blocks;
+          int count = (int) Math.min(BATCH, blocks - skip);
+          batch.add(readers.submit(() -> {
+            readWithDd(file, skip, count, deadline, clock);
+            return count;
+          }));
+        }
+        for (Future<Integer> f : batch) {
+          reads += done(f);
+        }
+        long now = jitTimed ? jit.getTotalCompilationTime() : compiled;
+        if (reads >= MIN_READS && now == compiled) {
+          break; // the JIT is done with what these reads run (without its timing: after MIN_READS)
+        }
+        compiled = now;
+      }
+    } finally {
+      readers.shutdownNow(); // a child still running is killed by its own time limit
     }
     return reads;
+  }
+
+  /** The reads {@code f} did; its failure as an IOException. */
+  private static int done(Future<Integer> f) throws IOException {
+    try {
+      return f.get();
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof IOException io ? io : new IOException("warm-up reader failed: " + e.getCause(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while waiting for the warm-up's readers", e);
+    }
   }
 
   /** Runs {@code dd} for {@code count} reads from block {@code skip}; fails unless all were full reads. */
@@ -162,6 +262,13 @@ public final class FuseWarmup {
     }
   }
 
+  private static long processCpuNanos() {
+    if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+      return os.getProcessCpuTime();
+    }
+    return -1;
+  }
+
   private static Duration remaining(Instant deadline, Clock clock) {
     Duration left = Duration.between(clock.instant(), deadline);
     return left.isNegative() ? Duration.ZERO : left;
@@ -171,7 +278,7 @@ public final class FuseWarmup {
    * A model of one file whose {@value #CHUNKS} chunks are the same random bytes, kept in one
    * file on disk and read with positional {@link FileChannel} reads, as the chunk store does.
    */
-  private static final class FileBackedModel implements ModelContent, AutoCloseable {
+  private static final class FileBackedModel implements ModelContent, Model {
     private final ModelRef ref;
     private final Manifest manifest;
     private final FileChannel chunk;
@@ -182,7 +289,8 @@ public final class FuseWarmup {
       this.chunk = chunk;
     }
 
-    static FileBackedModel create(Path chunkFile, long seed) throws IOException {
+    static FileBackedModel create(Path scratch, long seed) throws IOException {
+      Path chunkFile = scratch.resolve("chunk");
       byte[] bytes = new byte[CHUNK_BYTES];
       new SplittableRandom(seed).nextBytes(bytes);
       Files.write(chunkFile, bytes);
@@ -192,6 +300,11 @@ public final class FuseWarmup {
       // Any well-formed ref will do: only this catalog ever sees it.
       ModelRef ref = new ModelRef("modelfs-warmup", digest);
       return new FileBackedModel(ref, manifest, FileChannel.open(chunkFile, StandardOpenOption.READ));
+    }
+
+    @Override
+    public ModelContent content() {
+      return this;
     }
 
     @Override

@@ -13,7 +13,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,7 +32,7 @@ class FuseWarmupIT {
     FuseWarmup.Report report = FuseWarmup.run(parent, Duration.ofSeconds(30), Clock.systemUTC());
 
     assertNull(report.error(), "warm-up failed: " + report.error());
-    assertEquals(FuseWarmup.MAX_READS, report.reads(), "a 30 s budget is far more than the read bound needs");
+    assertTrue(report.reads() >= FuseWarmup.MIN_READS, "a 30 s budget reads past the JIT's thresholds: " + report.reads());
     assertFalse(Files.exists(parent), "the warm-up's directory is removed");
     assertTrue(noMountUnder(tmp), "no mount is left under " + tmp);
   }
@@ -72,7 +75,7 @@ class FuseWarmupIT {
     FuseWarmup.Report report = FuseWarmup.run(tmp.resolve("warmup"), Duration.ofSeconds(2), stepping);
 
     assertNull(report.error(), "warm-up failed: " + report.error());
-    assertTrue(report.reads() > 0 && report.reads() < FuseWarmup.MAX_READS, "reads " + report.reads());
+    assertTrue(report.reads() > 0 && report.reads() < FuseWarmup.MIN_READS, "reads " + report.reads());
     assertTrue(noMountUnder(tmp), "no mount is left under " + tmp);
   }
 
@@ -112,6 +115,84 @@ class FuseWarmupIT {
   private static boolean noMountUnder(Path dir) throws IOException {
     return Files.readAllLines(MountTable.MOUNTINFO).stream().map(MountTable::parse)
         .noneMatch(m -> m.mountPoint().startsWith(dir));
+  }
+
+  @Test
+  void readsTheCallersModelInFullRequestsReportsToItsListenerAndClosesIt() throws IOException {
+    int chunk = 1 << 20; // 32 chunks: a batch of reads per dd child
+    InMemoryModel content = InMemoryModel.builder("warm", chunk).file("w.bin", 32 * chunk, 0644).build();
+    LongAdder bigReads = new LongAdder();
+    LongAdder listened = new LongAdder();
+    AtomicBoolean closed = new AtomicBoolean();
+    FuseWarmup.Source source = (scratch, seed) -> {
+      assertTrue(Files.isDirectory(scratch), "the model gets an empty scratch directory");
+      return new FuseWarmup.Model() {
+        @Override
+        public ModelContent content() {
+          return new ModelContent() {
+            @Override
+            public io.modelfs.core.ModelRef ref() {
+              return content.ref();
+            }
+
+            @Override
+            public io.modelfs.core.Manifest manifest() {
+              return content.manifest();
+            }
+
+            @Override
+            public int read(io.modelfs.core.FileEntry file, int c, int offset, ByteBuffer dst) throws IOException {
+              if (dst.remaining() == FuseWarmup.READ_BYTES) {
+                bigReads.increment(); // one request of the full size reached the model in one call
+              }
+              return content.read(file, c, offset, dst);
+            }
+
+            @Override
+            public void prefetch(io.modelfs.core.FileEntry file, int c) {
+              content.prefetch(file, c);
+            }
+          };
+        }
+
+        @Override
+        public FuseListener listener() {
+          return (op, error, nanos) -> {
+            if (op.equals("read") && error == null) {
+              listened.increment();
+            }
+          };
+        }
+
+        @Override
+        public void close() {
+          closed.set(true);
+        }
+      };
+    };
+
+    FuseWarmup.Report report = FuseWarmup.run(tmp.resolve("warmup"), Duration.ofSeconds(30), Clock.systemUTC(), source);
+
+    assertNull(report.error(), "warm-up failed: " + report.error());
+    assertTrue(report.reads() >= FuseWarmup.MIN_READS, "reads " + report.reads());
+    assertEquals(report.reads(), listened.sum(), "every read reached the caller's listener");
+    assertEquals(report.reads(), bigReads.sum(), "every read reached the model as one " + FuseWarmup.READ_BYTES + "-byte request");
+    assertTrue(closed.get(), "the model is closed");
+    assertFalse(Files.exists(tmp.resolve("warmup")), "the scratch directory is removed");
+    assertTrue(noMountUnder(tmp), "no mount is left under " + tmp);
+  }
+
+  @Test
+  void aModelThatCannotBeMadeIsReportedAndCleanedUp() {
+    FuseWarmup.Report report = FuseWarmup.run(tmp.resolve("warmup"), Duration.ofSeconds(5), Clock.systemUTC(),
+        (scratch, seed) -> {
+          throw new IOException("no store at " + scratch);
+        });
+
+    assertNotNull(report.error());
+    assertTrue(report.error().contains("no store at"), report.error());
+    assertEquals(0, report.reads());
+    assertFalse(Files.exists(tmp.resolve("warmup")), "the scratch directory is removed");
   }
 
   @Test

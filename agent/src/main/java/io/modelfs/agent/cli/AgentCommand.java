@@ -4,12 +4,13 @@ import io.modelfs.agent.Agent;
 import io.modelfs.agent.AgentConfig;
 import io.modelfs.agent.k8s.NodeLabels;
 import io.modelfs.agent.SecuritySettings;
+import io.modelfs.agent.ReadPathWarmup;
 import io.modelfs.agent.StartupWarmup;
 import io.modelfs.agent.SwarmSettings;
+import io.modelfs.agent.SwarmWarmup;
 import io.modelfs.agent.http.HttpAddress;
 import io.modelfs.core.ByteSize;
 import io.modelfs.core.Durations;
-import io.modelfs.fuse.FuseWarmup;
 import io.modelfs.fuse.MountConfig;
 import io.modelfs.origin.OriginConfig;
 import io.modelfs.schedule.SchedulerConfig;
@@ -51,7 +52,7 @@ final class AgentCommand implements Callable<Integer> {
   @Option(names = "--warmup", paramLabel = "DURATION",
       description = "Before mounting, run the read path's hot code (S3 GETs from a loopback server, SHA-256, the"
           + " store's load and read) on a throw-away store for at most this long, so a first cold read does not pay"
-          + " for the JIT, then the FUSE read callback through a throw-away mount for at most as long again. The mount waits"
+          + " for the JIT, then 128 KiB reads through a throw-away mount of that store for at most as long again. The mount waits"
           + " for them at most 3 x this + 5 s (a loaded machine's set-up can take longer; then they finish beside the"
           + " running agent); 0 turns both off"
           + " (default: ${DEFAULT-VALUE}).")
@@ -170,7 +171,7 @@ final class AgentCommand implements Callable<Integer> {
     LogFormat.node(swarm.nodeId());
     org.slf4j.MDC.put("node", swarm.nodeId());
     long started = System.nanoTime();
-    warmUp(store, warmupBudget);
+    warmUp(store, warmupBudget, swarm.enabled());
     Agent agent = Agent.start(config, swarm, SecuritySettings.fromFlags(controlGroup, manifestPublicKey));
     log.info("agent ready {} ms after start-up began ({} ms since the JVM started; warm-up included)",
         (System.nanoTime() - started) / 1_000_000, ManagementFactory.getRuntimeMXBean().getUptime());
@@ -186,28 +187,40 @@ final class AgentCommand implements Callable<Integer> {
   }
 
   /**
-   * Runs the start-up warm-ups — the store/S3/SHA-256 path, then the FUSE read callback through a
-   * throw-away mount (the first never reaches it) — and waits for them at most
-   * {@code 3 * budget + 5 s}. Each bounds its own work by {@code budget}, but not its set-up
-   * (opening a throw-away store and S3 client, mounting), which took 131 s with 16 agents starting
+   * Runs the start-up warm-ups — the store/S3/SHA-256 path, then a warm read's whole path (the FUSE
+   * read callback through a throw-away mount into the agent's {@code StoredModel} over a throw-away
+   * store, {@link ReadPathWarmup}; the first never reaches it), then, for an agent that joins a swarm
+   * ({@code swarm}), the peer transfer path over loopback ({@link SwarmWarmup}) — and waits for them
+   * at most {@code 3 * budget + 5 s} ({@code 4 * budget + 5 s} with the swarm's); logs
+   * "start-up warm-ups ended" when the last one is done (bench/fanout.sh starts its clock after it).
+   * Each bounds its own work by {@code budget}, but not its set-up (opening a throw-away store and
+   * S3 client, mounting), which took 131 s with 16 agents starting
    * at once on 2 cores (issue 8's fan-out). Past the wait the agent starts beside the warm-up,
    * which finishes and cleans up on its own: a warm-up never delays the mount by more than that.
    */
-  private static void warmUp(Path store, Duration budget) throws InterruptedException {
+  private static void warmUp(Path store, Duration budget, boolean swarm) throws InterruptedException {
     if (budget.isZero() || budget.isNegative()) {
       return;
     }
     java.util.Map<String, String> mdc = org.slf4j.MDC.getCopyOfContextMap();
+    long began = System.nanoTime();
     Thread warmup = new Thread(() -> {
       if (mdc != null) {
         org.slf4j.MDC.setContextMap(mdc); // its log lines name the node too
       }
-      StartupWarmup.run(store.resolve("warmup"), budget, Clock.systemUTC());
-      FuseWarmup.run(store.resolve("warmup-fuse"), budget, Clock.systemUTC());
+      try {
+        StartupWarmup.run(store.resolve("warmup"), budget, Clock.systemUTC());
+        ReadPathWarmup.run(store.resolve("warmup-fuse"), budget, Clock.systemUTC()); // FuseWarmup over StoredModel
+        if (swarm) {
+          SwarmWarmup.run(store.resolve("warmup-swarm"), budget, Clock.systemUTC());
+        }
+      } finally { // also when one died of an Error: bench/fanout.sh waits for this line
+        log.info("start-up warm-ups ended {} ms after they began", (System.nanoTime() - began) / 1_000_000);
+      }
     }, "startup-warmup");
     warmup.setDaemon(true);
     warmup.start();
-    Duration wait = budget.multipliedBy(3).plusSeconds(5);
+    Duration wait = budget.multipliedBy(swarm ? 4 : 3).plusSeconds(5);
     warmup.join(wait.toMillis());
     if (warmup.isAlive()) {
       log.warn("start-up warm-up still running after {} ms (a loaded machine); starting the agent beside it",
