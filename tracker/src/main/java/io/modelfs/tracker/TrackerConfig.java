@@ -15,7 +15,7 @@ import java.util.Objects;
  * @param modelTtl a model that no name points to and no live node holds is forgotten after this
  * @param leaseTtl an origin lease lapses this long after its holder was last heard from
  * @param originCap at most this many origin leases exist at once, swarm-wide
- * @param leaseBatch at most this many leases per request, unless the node is the model's only member
+ * @param leaseBatch at most this many origin leases held by one node (one new per request), unless the node is the model's only member
  * @param snapshotEvery take a snapshot (and purge the log before it) every this many entries
  * @param logSegmentBytes log segments are closed (and may be purged after a snapshot) at this size
  * @param electionTimeout the Raft election timeout's lower bound; the upper is twice it
