@@ -2,12 +2,13 @@ package io.modelfs.agent;
 
 import io.modelfs.core.ChunkRef;
 import io.modelfs.core.Digest;
+import io.modelfs.core.Durations;
+import io.modelfs.core.ProcessCpu;
 import io.modelfs.core.Trees;
 import io.modelfs.store.ChunkStore;
 import io.modelfs.store.FileChunkStore;
 import io.modelfs.store.StoreConfig;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -87,7 +88,7 @@ public final class StartupWarmup {
       return new Report(0, 0, false, Duration.ZERO, Duration.ZERO, Duration.ZERO, 0, null);
     }
     Instant start = clock.instant();
-    long cpu0 = processCpuNanos();
+    long cpu0 = ProcessCpu.nanos();
     Path dir = null;
     int chunks = 0;
     double lastMbps = 0;
@@ -115,7 +116,7 @@ public final class StartupWarmup {
           Digest digest = Digest.sha256(ByteBuffer.wrap(object, from, CHUNK_BYTES));
           lastMbps = CHUNK_BYTES / 1e6 / Math.max(1e-9, (System.nanoTime() - t0) / 1e9);
           store.ensure(new ChunkRef(digest, CHUNK_BYTES), ChunkStore.Priority.FOREGROUND, "start-up warm-up",
-              origin.loader(from, CHUNK_BYTES)).get(remaining(deadline, clock) + ROUND_GRACE_MS, TimeUnit.MILLISECONDS);
+              origin.loader(from, CHUNK_BYTES)).get(Durations.until(deadline, clock).toMillis() + ROUND_GRACE_MS, TimeUnit.MILLISECONDS);
           readBack(store, digest, dst);
           chunks++;
           if ((long) chunks * CHUNK_BYTES % DISK_BYTES == 0) {
@@ -137,7 +138,7 @@ public final class StartupWarmup {
       }
     }
     Duration wall = Duration.between(start, clock.instant());
-    long cpu1 = processCpuNanos();
+    long cpu1 = ProcessCpu.nanos();
     Duration cpu = cpu0 < 0 || cpu1 < 0 ? Duration.ZERO : Duration.ofNanos(cpu1 - cpu0);
     Report report = new Report(chunks, (long) chunks * CHUNK_BYTES, throughS3, setup, wall, cpu, lastMbps, error);
     if (error == null) {
@@ -163,16 +164,5 @@ public final class StartupWarmup {
       }
       offset += n;
     }
-  }
-
-  private static long remaining(Instant deadline, Clock clock) {
-    return Math.max(0, Duration.between(clock.instant(), deadline).toMillis());
-  }
-
-  private static long processCpuNanos() {
-    if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
-      return os.getProcessCpuTime();
-    }
-    return -1;
   }
 }

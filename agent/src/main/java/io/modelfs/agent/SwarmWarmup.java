@@ -2,6 +2,8 @@ package io.modelfs.agent;
 
 import io.modelfs.core.ChunkRef;
 import io.modelfs.core.Digest;
+import io.modelfs.core.Durations;
+import io.modelfs.core.ProcessCpu;
 import io.modelfs.core.Trees;
 import io.modelfs.p2p.PeerConfig;
 import io.modelfs.p2p.Swarm;
@@ -10,7 +12,6 @@ import io.modelfs.store.ChunkStore;
 import io.modelfs.store.FileChunkStore;
 import io.modelfs.store.StoreConfig;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -102,7 +103,7 @@ public final class SwarmWarmup {
       return new Report(0, 0, Duration.ZERO, Duration.ZERO, Duration.ZERO, null);
     }
     Instant start = clock.instant();
-    long cpu0 = processCpuNanos();
+    long cpu0 = ProcessCpu.nanos();
     Path dir = null;
     int transfers = 0;
     Duration setup = Duration.ZERO;
@@ -129,7 +130,7 @@ public final class SwarmWarmup {
         setup = Duration.between(start, clock.instant());
         Instant deadline = clock.instant().plus(budget);
         while (transfers < MAX_TRANSFERS && clock.instant().isBefore(deadline)) {
-          transfers += round(fetcher, peer, fetchStore, chunks, remaining(deadline, clock) + ROUND_GRACE_MS);
+          transfers += round(fetcher, peer, fetchStore, chunks, Durations.until(deadline, clock).toMillis() + ROUND_GRACE_MS);
           fetchStore.gc(0); // dropped, so the next round fetches them again
         }
       }
@@ -147,7 +148,7 @@ public final class SwarmWarmup {
       }
     }
     Duration wall = Duration.between(start, clock.instant());
-    long cpu1 = processCpuNanos();
+    long cpu1 = ProcessCpu.nanos();
     Duration cpu = cpu0 < 0 || cpu1 < 0 ? Duration.ZERO : Duration.ofNanos(cpu1 - cpu0);
     Report report = new Report(transfers, (long) transfers * CHUNK_BYTES, setup, wall, cpu, error);
     if (error == null) {
@@ -177,9 +178,9 @@ public final class SwarmWarmup {
     Instant deadline = clock.instant().plusMillis(CONNECT_TIMEOUT_MS);
     while (true) {
       try {
-        return fetcher.connect(seed).get(Math.max(1, remaining(deadline, clock)), TimeUnit.MILLISECONDS);
+        return fetcher.connect(seed).get(Math.max(1, Durations.until(deadline, clock).toMillis()), TimeUnit.MILLISECONDS);
       } catch (ExecutionException e) {
-        if (remaining(deadline, clock) <= REDIAL_MS) {
+        if (Durations.until(deadline, clock).toMillis() <= REDIAL_MS) {
           throw e;
         }
         Thread.sleep(REDIAL_MS);
@@ -232,16 +233,5 @@ public final class SwarmWarmup {
         Trees.deleteQuietly(p, "swarm-path warm-up");
       }
     }
-  }
-
-  private static long remaining(Instant deadline, Clock clock) {
-    return Math.max(0, Duration.between(clock.instant(), deadline).toMillis());
-  }
-
-  private static long processCpuNanos() {
-    if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
-      return os.getProcessCpuTime();
-    }
-    return -1;
   }
 }

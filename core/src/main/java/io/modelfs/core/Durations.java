@@ -1,6 +1,8 @@
 package io.modelfs.core;
 
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -25,5 +27,11 @@ public final class Durations {
       case "h" -> Duration.ofHours(n);
       default -> Duration.ofSeconds(n);
     };
+  }
+
+  /** How long until {@code deadline} by {@code clock}; zero once it has passed. */
+  public static Duration until(Instant deadline, Clock clock) {
+    Duration left = Duration.between(clock.instant(), deadline);
+    return left.isNegative() ? Duration.ZERO : left;
   }
 }

@@ -1,9 +1,11 @@
 package io.modelfs.fuse;
 
 import io.modelfs.core.Digest;
+import io.modelfs.core.Durations;
 import io.modelfs.core.FileEntry;
 import io.modelfs.core.Manifest;
 import io.modelfs.core.ModelRef;
+import io.modelfs.core.ProcessCpu;
 import io.modelfs.core.Trees;
 import java.io.Closeable;
 import java.io.IOException;
@@ -18,8 +20,8 @@ import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Collections;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.SplittableRandom;
@@ -126,7 +128,7 @@ public final class FuseWarmup {
       return new Report(0, Duration.ZERO, Duration.ZERO, null);
     }
     Instant start = clock.instant();
-    long cpu0 = processCpuNanos();
+    long cpu0 = ProcessCpu.nanos();
     Instant deadline = start.plus(budget);
     int reads = 0;
     String error = null;
@@ -137,7 +139,7 @@ public final class FuseWarmup {
       dir = Files.createTempDirectory(tmpParent.toAbsolutePath(), PREFIX);
       MountConfig config = MountConfig.defaults().withAllowOther(false).withKernelReadaheadKb(0)
           .withFormatPrefetch(false).withFsName("modelfs-warmup").withExtraOptions(List.of("direct_io"))
-          .withMountTimeout(remaining(deadline, clock));
+          .withMountTimeout(Durations.until(deadline, clock));
       Path scratch = Files.createDirectory(dir.resolve("model"));
       try (Model model = source.open(scratch, clock.millis())) {
         ModelContent content = model.content();
@@ -161,7 +163,7 @@ public final class FuseWarmup {
       }
     }
     Duration wall = Duration.between(start, clock.instant());
-    long cpu1 = processCpuNanos();
+    long cpu1 = ProcessCpu.nanos();
     Duration cpu = cpu0 < 0 || cpu1 < 0 ? Duration.ZERO : Duration.ofNanos(cpu1 - cpu0);
     if (error == null) {
       log.info("FUSE read-path warm-up: {} reads of {} KiB through a throw-away mount in {} ms wall, {} ms CPU"
@@ -237,7 +239,7 @@ public final class FuseWarmup {
 
   /** Runs {@code dd} for {@code count} reads from block {@code skip}; fails unless all were full reads. */
   private static void readWithDd(Path file, long skip, int count, Instant deadline, Clock clock) throws IOException {
-    ChildProcess.Result r = ChildProcess.run(remaining(deadline, clock).plus(DD_GRACE), List.of("dd", "if=" + file,
+    ChildProcess.Result r = ChildProcess.run(Durations.until(deadline, clock).plus(DD_GRACE), List.of("dd", "if=" + file,
         "of=/dev/null", "bs=" + READ_BYTES, "count=" + count, "skip=" + skip));
     if (r.exit() != 0 || !r.output().contains(count + "+0 records in")) {
       throw new IOException("dd reading " + file + " at block " + skip + " (exit " + r.exit() + "): "
@@ -260,18 +262,6 @@ public final class FuseWarmup {
         Trees.deleteQuietly(old, "FUSE read-path warm-up");
       }
     }
-  }
-
-  private static long processCpuNanos() {
-    if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
-      return os.getProcessCpuTime();
-    }
-    return -1;
-  }
-
-  private static Duration remaining(Instant deadline, Clock clock) {
-    Duration left = Duration.between(clock.instant(), deadline);
-    return left.isNegative() ? Duration.ZERO : left;
   }
 
   /**
