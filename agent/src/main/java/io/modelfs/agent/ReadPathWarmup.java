@@ -12,7 +12,6 @@ import io.modelfs.fuse.ModelContent;
 import io.modelfs.schedule.SchedulerConfig;
 import io.modelfs.store.ChunkStore;
 import io.modelfs.store.FileChunkStore;
-import io.modelfs.store.StoreConfig;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -77,10 +76,7 @@ public final class ReadPathWarmup {
     }
 
     static StoreModel open(Path scratch, long seed, Clock clock) throws IOException {
-      // No fsync: nothing here is kept.
-      StoreConfig config = new StoreConfig(scratch, 2, false, 16, StoreConfig.UNLIMITED, 0,
-          StoreConfig.DEFAULT_ACCESS_FLUSH_INTERVAL);
-      ChunkStore store = FileChunkStore.open(config);
+      ChunkStore store = FileChunkStore.open(StartupWarmup.throwAwayStore(scratch));
       FetchDriver driver = null;
       AgentMetrics metrics = null;
       try {

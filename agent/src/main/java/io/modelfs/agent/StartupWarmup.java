@@ -99,9 +99,7 @@ public final class StartupWarmup {
     try {
       Files.createDirectories(tmpParent);
       dir = Files.createTempDirectory(tmpParent, "modelfs-warmup-");
-      // No fsync: nothing here is kept. Two fetch threads: the JIT needs the path hot, not parallel.
-      StoreConfig config = new StoreConfig(dir, 2, false, 16, StoreConfig.UNLIMITED, 0,
-          StoreConfig.DEFAULT_ACCESS_FLUSH_INTERVAL);
+      StoreConfig config = throwAwayStore(dir);
       byte[] object = new byte[CHUNK_BYTES + MAX_CHUNKS * STEP];
       new SplittableRandom(start.toEpochMilli()).nextBytes(object);
       ByteBuffer dst = ByteBuffer.allocateDirect(FUSE_READ_BYTES);
@@ -151,6 +149,14 @@ public final class StartupWarmup {
           + " may be slower)", chunks, wall.toMillis(), error);
     }
     return report;
+  }
+
+  /**
+   * The store every start-up warm-up uses: nothing in it is kept, so no fsync and no free-space
+   * floor; two fetch threads, since the JIT needs the path hot, not parallel.
+   */
+  static StoreConfig throwAwayStore(Path root) {
+    return StoreConfig.at(root).withFetchThreads(2).withFsync(false).withOpenFiles(16).withMinFreeBytes(0);
   }
 
   private static void readBack(ChunkStore store, Digest digest, ByteBuffer dst) throws IOException {

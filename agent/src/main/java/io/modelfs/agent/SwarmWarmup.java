@@ -10,7 +10,6 @@ import io.modelfs.p2p.Swarm;
 import io.modelfs.p2p.SwarmKey;
 import io.modelfs.store.ChunkStore;
 import io.modelfs.store.FileChunkStore;
-import io.modelfs.store.StoreConfig;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -121,8 +120,8 @@ public final class SwarmWarmup {
       InetSocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
       Path seedRoot = dir.resolve("seed");
       Path fetchRoot = dir.resolve("fetch");
-      try (ChunkStore seedStore = FileChunkStore.open(throwAway(seedRoot));
-          ChunkStore fetchStore = FileChunkStore.open(throwAway(fetchRoot));
+      try (ChunkStore seedStore = FileChunkStore.open(StartupWarmup.throwAwayStore(seedRoot));
+          ChunkStore fetchStore = FileChunkStore.open(StartupWarmup.throwAwayStore(fetchRoot));
           Swarm seed = Swarm.start(endpoint(SEED_ID, loopback, swarmKey), new StoreChunkFiles(seedRoot, seedStore));
           Swarm fetcher = Swarm.start(endpoint("warmup-fetch", loopback, swarmKey), d -> java.util.Optional.empty())) {
         List<ChunkRef> chunks = seed(seedStore, source);
@@ -186,11 +185,6 @@ public final class SwarmWarmup {
         Thread.sleep(REDIAL_MS);
       }
     }
-  }
-
-  /** A store that keeps nothing: no fsync, two fetch threads (the JIT needs the path hot, not parallel). */
-  private static StoreConfig throwAway(Path root) {
-    return new StoreConfig(root, 2, false, 16, StoreConfig.UNLIMITED, 0, StoreConfig.DEFAULT_ACCESS_FLUSH_INTERVAL);
   }
 
   /** Loads {@value #SEED_CHUNKS} distinct chunks from {@code source} into the seeding store. */

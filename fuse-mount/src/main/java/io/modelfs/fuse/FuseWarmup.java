@@ -179,9 +179,8 @@ public final class FuseWarmup {
    * Reads the file's first {@code blocks} pieces of {@value #READ_BYTES} bytes, sequentially and
    * round again, until the deadline or, past {@value #MIN_READS} reads, until a batch during which
    * the JIT compiled nothing; returns the count. The readers are {@value #READERS} child
-   * {@code dd}s at a time, up to {@value #BATCH} reads each (a thread of this process waits for
-   * each child, never on the mount),
-   * never a thread of this process: a process whose own thread waits on a request to its own
+   * {@code dd}s at a time, up to {@value #BATCH} reads each; a thread of this process waits for
+   * each child, and none ever reads the mount itself: a process whose own thread waits on a request to its own
    * mount cannot exit (the kernel waits for the answer uninterruptibly once the request was read,
    * and the reply channel closes only when every thread has exited), so an agent stopped during
    * its warm-up would hang with its mounts. A child's read fails once this process has gone.
