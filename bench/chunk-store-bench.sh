@@ -13,7 +13,7 @@ root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 cp_file=$(mktemp)
 snap=$(mktemp -d)
 trap 'rm -rf "$cp_file" "$snap"' EXIT
-mvn -B -q -o -f "$root/chunk-store/pom.xml" dependency:build-classpath -Dmdep.outputFile="$cp_file" >/dev/null
+mvn -B -q -f "$root/chunk-store/pom.xml" dependency:build-classpath -Dmdep.outputFile="$cp_file" >/dev/null
 # Copy this project's jars and classes: other builds may reinstall them while the bench runs.
 cp -r "$root/chunk-store/target/test-classes" "$snap/test-classes"
 cp -r "$root/chunk-store/target/classes" "$snap/classes"

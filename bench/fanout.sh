@@ -153,7 +153,7 @@ ip -n "$hub" link set br0 up
 # The origin: s3proxy over jclouds' filesystem blobstore, egress shaped to $rate.
 cp_file=$root/origin-adapters/target/fanout.classpath
 if [ ! -s "$cp_file" ]; then
-  mvn -B -q -o -f "$root/origin-adapters/pom.xml" dependency:build-classpath -Dmdep.outputFile="$cp_file" \
+  mvn -B -q -f "$root/origin-adapters/pom.xml" dependency:build-classpath -Dmdep.outputFile="$cp_file" \
     -Dmdep.includeScope=test >/dev/null
 fi
 node origin 2

@@ -35,7 +35,7 @@ done
 cd "$root"
 JAR=${JAR:-$root/agent/target/modelfs.jar}
 [ -f "$JAR" ] || bin/modelfs --help >/dev/null
-mvn -B -q -o -f origin-adapters/pom.xml test-compile dependency:build-classpath \
+mvn -B -q -f origin-adapters/pom.xml test-compile dependency:build-classpath \
   -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=test >/dev/null
 cp="$root/origin-adapters/target/test-classes:$root/origin-adapters/target/classes:$(cat origin-adapters/target/bench.classpath)"
 

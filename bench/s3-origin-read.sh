@@ -8,7 +8,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 cd "$root"
-mvn -B -q -o -f origin-adapters/pom.xml test-compile dependency:build-classpath \
+mvn -B -q -f origin-adapters/pom.xml test-compile dependency:build-classpath \
   -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=test >/dev/null
 cd origin-adapters
 cp="target/test-classes:target/classes:$(cat target/bench.classpath)"

@@ -20,7 +20,7 @@ root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 cp_file=$(mktemp)
 snap=$(mktemp -d)
 trap 'rm -rf "$cp_file" "$snap"' EXIT
-mvn -B -q -o -f "$root/agent/pom.xml" dependency:build-classpath -Dmdep.outputFile="$cp_file" >/dev/null
+mvn -B -q -f "$root/agent/pom.xml" dependency:build-classpath -Dmdep.outputFile="$cp_file" >/dev/null
 # Snapshot: other engineers' builds may rewrite agent/target while the swarm runs.
 cp -r "$root/agent/target/classes" "$snap/classes"
 cp -r "$root/agent/target/test-classes" "$snap/test-classes"

@@ -14,7 +14,7 @@ root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 cp_file=$(mktemp)
 snap=$(mktemp -d)
 trap 'rm -rf "$cp_file" "$snap"' EXIT
-mvn -B -q -o -f "$root/simulations/pom.xml" dependency:build-classpath -Dmdep.includeScope=runtime -Dmdep.outputFile="$cp_file" >/dev/null
+mvn -B -q -f "$root/simulations/pom.xml" dependency:build-classpath -Dmdep.includeScope=runtime -Dmdep.outputFile="$cp_file" >/dev/null
 # Snapshot this project's jars and classes: other builds may reinstall them while the run lasts.
 cp -r "$root/simulations/target/classes" "$snap/classes"
 deps=$(tr ':' '\n' < "$cp_file" | while read -r jar || [ -n "$jar" ]; do
