@@ -164,6 +164,11 @@ public final class Agent implements AutoCloseable {
     return swarm.connected();
   }
 
+  /** What each connected peer announced of {@code model} (empty without a swarm). */
+  java.util.Map<String, java.util.BitSet> peerHoldings(io.modelfs.core.Digest model) {
+    return swarm.peerHoldings(model);
+  }
+
   /** The bound address of the HTTP endpoints (metrics, health, API, dashboard), or null if not serving HTTP. */
   public java.net.InetSocketAddress httpAddress() {
     return telemetry.httpAddress();

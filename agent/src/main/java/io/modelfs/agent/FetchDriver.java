@@ -59,8 +59,8 @@ import org.slf4j.LoggerFactory;
  * its sink refuses the next bytes. Every outcome comes back as an event (the scheduler also
  * expects those of cancelled fetches). A chunk that fails verification bans the peer that sent
  * it. Waiters — a reader blocked on a chunk, a pull — are futures completed when the chunk is
- * verified, failed when the origin failed it for good, and bounded by the caller's timeout, so
- * nothing waits forever.
+ * verified, failed when the origin failed it for good and no connected peer holds it, and
+ * bounded by the caller's timeout, so nothing waits forever.
  *
  * <p>Thread-safety: every method may be called from any thread.
  */
@@ -406,7 +406,12 @@ final class FetchDriver implements SwarmListener, AutoCloseable {
       return;
     }
     scheduler.fetchFailed(chunk, from, wasCancelled ? Failure.STALLED : failure(cause, from));
-    if (from instanceof Source.Origin && !wasCancelled && !cancelled(cause)) {
+    // The origin failed it for good: the waiters are told, unless a connected peer holds the chunk
+    // (its bitfield arrived after the origin was asked): the scheduler fetches it from there, and
+    // the waiters' own timeouts still bound the wait. (CI 2026-11-28 18:57: a trackerless pull
+    // failed on the origin's NotFound while the peer that held the model was being asked; the
+    // peer's endgame fetch had joined the origin's load in the store and failed with it.)
+    if (from instanceof Source.Origin && !wasCancelled && !cancelled(cause) && !scheduler.onReachablePeer(chunk)) {
       Waiting w = waiting.remove(chunk);
       if (w != null) {
         IOException e = cause instanceof IOException io ? io : new IOException(cause.toString(), cause);

@@ -115,15 +115,9 @@ class SecurityAgentsIT {
       Thread.sleep(20);
     }
     assertEquals(List.of("a"), b.peers());
+    // The pull starts within milliseconds of the handshake, before a's bitfield may have arrived: it
+    // must wait for it rather than fail on the (deleted) origin (CI 2026-11-28 18:57 failed here).
     ControlResponse r = pull(b, m);
-    if (!r.hasDone()) {
-      // Known race without a tracker (CI 2026-11-28 18:57): a pull started within milliseconds of the
-      // handshake schedules origin duplicates before a's bitfield for the model arrives (3 chunks: all
-      // endgame), and the origin's NotFound fails the pull while the peer fetches are in flight. Once
-      // b knows what a holds, the pull must come from a.
-      System.err.println("first pull raced a's bitfield: " + r);
-      r = pull(b, m);
-    }
     assertTrue(r.hasDone(), "b pulled the model from a over TLS: " + r);
     assertEquals(3, b.storeStats().chunks());
     assertFalse(a.peers().contains("m"), "the impostor connected: " + a.peers());

@@ -23,6 +23,10 @@ final class SlowHttpOrigin implements AutoCloseable {
   private final ExecutorService threads = Executors.newFixedThreadPool(4);
   private final byte[] data;
   private volatile long delayMillis;
+  private volatile java.util.concurrent.CountDownLatch hold;
+  private volatile int heldStatus;
+  /** GET requests received so far (held ones included). */
+  final java.util.concurrent.atomic.AtomicInteger gets = new java.util.concurrent.atomic.AtomicInteger();
 
   SlowHttpOrigin(String name, byte[] data) throws IOException {
     this.data = data;
@@ -40,12 +44,37 @@ final class SlowHttpOrigin implements AutoCloseable {
     this.delayMillis = delayMillis;
   }
 
+  /** From now on each GET waits (at most 60 s) until {@link #release}, then is answered {@code status} without a body. */
+  void holdThenFail(int status) {
+    heldStatus = status;
+    hold = new java.util.concurrent.CountDownLatch(1);
+  }
+
+  /** Lets the held GETs (and every later one) have their answer. */
+  void release() {
+    java.util.concurrent.CountDownLatch h = hold;
+    if (h != null) {
+      h.countDown();
+    }
+  }
+
   private void serve(HttpExchange ex) throws IOException {
     try (ex) {
       ex.getResponseHeaders().set("ETag", ETAG);
       if (ex.getRequestMethod().equals("HEAD")) {
         ex.getResponseHeaders().set("Content-Length", Integer.toString(data.length));
         ex.sendResponseHeaders(200, -1);
+        return;
+      }
+      gets.incrementAndGet();
+      java.util.concurrent.CountDownLatch h = hold;
+      if (h != null) {
+        try {
+          h.await(60, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        ex.sendResponseHeaders(heldStatus, -1);
         return;
       }
       String range = ex.getRequestHeaders().getFirst("Range");

@@ -93,6 +93,14 @@ public final class SwarmScheduler {
   static final int TRACKER_DOWN_GRACE_LEASE_WAITS = 10;
   /** While the tracker is down it is probed after 1, 2, 4, … {@code leaseWait}s, at most this many. */
   static final int MAX_PROBE_LEASE_WAITS = 8;
+  /**
+   * Without a tracker, a readahead or prefetch want made within this long after a peer connected
+   * waits until then before it goes to the origin: a peer sends its bitfields right after the
+   * handshake, and a pull started before they arrive sent every chunk to the origin although the
+   * peer held the model (the CI run of 2026-11-28 18:57: a 3-chunk pull 31 ms after the handshake,
+   * all endgame, origin and peer at once). A blocked reader does not wait.
+   */
+  static final long BITFIELD_GRACE_NANOS = 500_000_000L;
 
   private final String self;
   private final SchedulerConfig config;
@@ -133,6 +141,9 @@ public final class SwarmScheduler {
   /** The model whose prefetch want started last: the next turn starts after it. */
   private Digest lastServed;
   private boolean inEvent;
+  /** When a peer last connected (ticker nanos), for {@link #BITFIELD_GRACE_NANOS}; valid once {@link #anyPeerConnected}. */
+  private long lastPeerConnect;
+  private boolean anyPeerConnected;
   /**
    * The last pass walked every queued want and could start none, sent no lease request, and
    * no model was near its endgame; nothing has happened since (every event clears it). Then a
@@ -264,8 +275,9 @@ public final class SwarmScheduler {
     m.checkIndex(chunk.index(), "want");
     enter();
     try {
-      addWant(m, chunk.index(), need);
-      pump(ticker.nanos());
+      long now = ticker.nanos();
+      addWant(m, chunk.index(), need, now);
+      pump(now);
     } finally {
       inEvent = false;
     }
@@ -281,10 +293,11 @@ public final class SwarmScheduler {
     ModelState m = open(model, "wantAll");
     enter();
     try {
+      long now = ticker.nanos();
       for (int i = m.held.nextClearBit(0); i < m.chunkCount(); i = m.held.nextClearBit(i + 1)) {
-        addWant(m, i, need);
+        addWant(m, i, need, now);
       }
-      pump(ticker.nanos());
+      pump(now);
     } finally {
       inEvent = false;
     }
@@ -336,6 +349,8 @@ public final class SwarmScheduler {
       long now = ticker.nanos();
       lose(peer, now);
       peers.connect(peer);
+      lastPeerConnect = now;
+      anyPeerConnected = true;
       pump(now);
     } finally {
       inEvent = false;
@@ -676,6 +691,28 @@ public final class SwarmScheduler {
     return m != null && m.held.get(chunk.index());
   }
 
+  /**
+   * True if a connected peer announced the chunk and may still be asked for it (busy, stalled or
+   * briefly excluded peers count; one that sent corrupt bytes does not): the scheduler will fetch
+   * it from there, whatever the origin says.
+   */
+  public boolean onReachablePeer(ChunkId chunk) {
+    ModelState m = models.get(chunk.model());
+    if (m == null || chunk.index() < 0 || chunk.index() >= m.chunkCount() || m.peersHolding[chunk.index()] == 0) {
+      return false;
+    }
+    Want w = m.wants.get(chunk.index());
+    if (w != null) {
+      return reachableHolder(w);
+    }
+    for (Peers.Peer p : peers.all()) {
+      if (p.has(chunk)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Counters for metrics, tests and the simulator. */
   public Stats stats() {
     int wanted = 0;
@@ -719,7 +756,7 @@ public final class SwarmScheduler {
     return index >= 0 && index < m.chunkCount() ? m.wants.get(index) : null;
   }
 
-  private void addWant(ModelState m, int index, Need need) {
+  private void addWant(ModelState m, int index, Need need, long now) {
     if (m.held.get(index)) {
       return;
     }
@@ -727,6 +764,10 @@ public final class SwarmScheduler {
     if (w == null) {
       w = new Want(m.chunk(index), m, need, seq++, Mix.of(selfHash, Mix.of(m.hexHash, index)));
       w.rarity = m.peersHolding[index];
+      if (!tracker && need != Need.FOREGROUND && anyPeerConnected && now - lastPeerConnect < BITFIELD_GRACE_NANOS) {
+        w.originNotBefore = lastPeerConnect + BITFIELD_GRACE_NANOS;
+        timers.add(w.originNotBefore);
+      }
       m.wants.put(index, w);
       enqueue(w);
     } else if (need.above(w.need)) {
