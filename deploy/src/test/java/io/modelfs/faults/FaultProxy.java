@@ -47,6 +47,8 @@ final class FaultProxy implements AutoCloseable {
   final AtomicInteger truncateNext = new AtomicInteger();
   /** Body bytes per second per response; 0 is unlimited. */
   volatile long bytesPerSecond;
+  /** Body bytes sent while a rate was set (each paced to it). */
+  final AtomicLong pacedBytes = new AtomicLong();
 
   FaultProxy(URI upstream) throws IOException {
     this.upstream = upstream;
@@ -67,6 +69,7 @@ final class FaultProxy implements AutoCloseable {
     served503.set(0);
     truncated.set(0);
     bodyBytes.set(0);
+    pacedBytes.set(0);
     fail503Next.set(0);
     truncateNext.set(0);
     bytesPerSecond = 0;
@@ -136,6 +139,7 @@ final class FaultProxy implements AutoCloseable {
       bodyBytes.addAndGet(n);
       long rate = bytesPerSecond;
       if (rate > 0) {
+        pacedBytes.addAndGet(n);
         out.flush();
         long due = System.nanoTime() + n * 1_000_000_000L / rate;
         for (long wait = due - System.nanoTime(); bytesPerSecond > 0 && wait > 0; wait = due - System.nanoTime()) {
