@@ -22,6 +22,9 @@
 #                       (DEBUG lines "answered in N ms" / "answered in N us"; with -k to keep them)
 #   env THREADS=1  also print the agents' CPU seconds per thread group during each workload (from
 #                  /proc/PID/task/*/stat, summed over the agents; threads that ended mid-workload are missed)
+#   env PERF=PREFIX  `perf record -a -g` (system-wide, call graphs, PERF_HZ samples/s, default 499) during each
+#                  workload only, into PREFIX-<mode><N>-<pull|read>.data (read with `perf report --comm` per thread
+#                  group); it costs the run a few per cent of CPU, so do not compare its times with a run without it
 #   env AGENT_OPTS="..."  more JVM options for the agents (e.g. a JFR recording, -XX:+PreserveFramePointer)
 #   env DIRECT_MAX_N=N  run the straight-from-origin mode only for node counts up to N (e.g. 1 with -r 80mbit,
 #                       where direct N = 16 would take 16 x 54 s; estimate it from the link instead)
@@ -272,6 +275,11 @@ run_cluster() {
   for w in pull read; do
     local jobs=() ok=0
     [ -z "${THREADS:-}" ] || threads "${agent_pids[@]}" >"$work/threads.before"
+    local perf_pid=
+    if [ -n "${PERF:-}" ]; then
+      perf record -q -a -g -F "${PERF_HZ:-499}" -o "$PERF-$mode$n-$w.data" >/dev/null 2>&1 & perf_pid=$!
+      sleep 1 # perf has opened its events
+    fi
     tx0=$(origin_tx); t0=$(now); c0=$(agents_cpu "${agent_pids[@]}")
     for a in $(seq 1 "$n"); do
       if [ $w = pull ]; then
@@ -285,6 +293,7 @@ run_cluster() {
     done
     for j in "${jobs[@]}"; do wait "$j" && ok=$((ok + 1)) || true; done
     t1=$(now); tx1=$(origin_tx); c1=$(agents_cpu "${agent_pids[@]}")
+    [ -z "$perf_pid" ] || { kill -INT "$perf_pid"; wait "$perf_pid" || true; }
     if [ -n "${THREADS:-}" ]; then
       threads "${agent_pids[@]}" >"$work/threads.after"
       echo "fanout.sh: agents' CPU s per thread group, N = $n $mode $w:" >&2
