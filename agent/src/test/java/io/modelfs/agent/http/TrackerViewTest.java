@@ -2,7 +2,6 @@ package io.modelfs.agent.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.modelfs.core.proto.SwarmViewProto;
@@ -125,7 +124,10 @@ class TrackerViewTest {
       assertEquals(0, swarmCalls.get(), "a readiness probe with a session does not fetch the view");
 
       SwarmJson.TrackerState first = view.state();
-      assertNull(first.view(), "the first read after an idle spell returns what there is (nothing yet)");
+      // It returns what there is without waiting: nothing yet, unless the refresher thread's fetch
+      // it kicked off already finished (CI 2026-11-28 23:05 saw that).
+      assertTrue(first.view() == null || first.view().getTerm() == 4,
+          "the first read after an idle spell returns what there is: " + first.view());
       awaitCalls(1); // ...and asks for a fresh view at once
       assertEquals(4, view.state().view().getTerm());
       awaitCalls(1); // a second read within EVERY does not ask again
