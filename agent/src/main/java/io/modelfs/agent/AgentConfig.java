@@ -26,6 +26,8 @@ import java.util.List;
  * @param http where /metrics, /healthz, /readyz, /api and the dashboard are served; null: not at all
  * @param storeBudget most bytes of chunks the store keeps before evicting ({@link StoreConfig#UNLIMITED}: no budget)
  * @param storeMinFree free space the store keeps on its disk, evicting when it runs below
+ * @param storeMemory memory chunks are loaded into and read from while they last (0: none; see
+ *     {@link StoreConfig#memoryBytes()})
  * @param scheduler the fetch scheduler's settings: concurrent downloads (per node, per peer), origin
  *     fetches per node, download and upload caps, stall and lease waits, endgame (the swarm-wide
  *     origin cap is the tracker's lease policy)
@@ -45,6 +47,7 @@ public record AgentConfig(
     HttpAddress http,
     long storeBudget,
     long storeMinFree,
+    long storeMemory,
     SchedulerConfig scheduler) {
 
   public static final Path DEFAULT_CONTROL = Path.of("/run/modelfs/agent.sock");
@@ -65,38 +68,39 @@ public record AgentConfig(
   public static AgentConfig of(Path mount, Path store, List<String> manifests, Path control) {
     return new AgentConfig(mount, store, manifests, control, Duration.ofMinutes(3), 8,
         MountConfig.DEFAULT_READAHEAD_CHUNKS, 4, MountConfig.DEFAULT_KERNEL_READAHEAD_KB, true,
-        OriginConfig.defaults(), null, StoreConfig.UNLIMITED, StoreConfig.DEFAULT_MIN_FREE_BYTES, SchedulerConfig.defaults());
+        OriginConfig.defaults(), null, StoreConfig.UNLIMITED, StoreConfig.DEFAULT_MIN_FREE_BYTES,
+        StoreConfig.DEFAULT_MEMORY_BYTES, SchedulerConfig.defaults());
   }
 
   /** Serves HTTP (metrics, health, API, dashboard) at {@code http}; null serves none (the default here; the CLI's is 127.0.0.1:7070). */
   public AgentConfig withHttp(HttpAddress http) {
     return new AgentConfig(mount, store, manifests, control, readTimeout, fetchThreads, readaheadChunks, originAttempts,
-        kernelReadaheadKb, formatPrefetch, origins, http, storeBudget, storeMinFree, scheduler);
+        kernelReadaheadKb, formatPrefetch, origins, http, storeBudget, storeMinFree, storeMemory, scheduler);
   }
 
   public AgentConfig withReadTimeout(Duration readTimeout) {
     return new AgentConfig(mount, store, manifests, control, readTimeout, fetchThreads, readaheadChunks, originAttempts,
-        kernelReadaheadKb, formatPrefetch, origins, http, storeBudget, storeMinFree, scheduler);
+        kernelReadaheadKb, formatPrefetch, origins, http, storeBudget, storeMinFree, storeMemory, scheduler);
   }
 
   public AgentConfig withFetchThreads(int fetchThreads) {
     return new AgentConfig(mount, store, manifests, control, readTimeout, fetchThreads, readaheadChunks, originAttempts,
-        kernelReadaheadKb, formatPrefetch, origins, http, storeBudget, storeMinFree, scheduler);
+        kernelReadaheadKb, formatPrefetch, origins, http, storeBudget, storeMinFree, storeMemory, scheduler);
   }
 
   public AgentConfig withReadaheadChunks(int readaheadChunks) {
     return new AgentConfig(mount, store, manifests, control, readTimeout, fetchThreads, readaheadChunks, originAttempts,
-        kernelReadaheadKb, formatPrefetch, origins, http, storeBudget, storeMinFree, scheduler);
+        kernelReadaheadKb, formatPrefetch, origins, http, storeBudget, storeMinFree, storeMemory, scheduler);
   }
 
   public AgentConfig withKernelReadaheadKb(int kernelReadaheadKb) {
     return new AgentConfig(mount, store, manifests, control, readTimeout, fetchThreads, readaheadChunks, originAttempts,
-        kernelReadaheadKb, formatPrefetch, origins, http, storeBudget, storeMinFree, scheduler);
+        kernelReadaheadKb, formatPrefetch, origins, http, storeBudget, storeMinFree, storeMemory, scheduler);
   }
 
   public AgentConfig withFormatPrefetch(boolean formatPrefetch) {
     return new AgentConfig(mount, store, manifests, control, readTimeout, fetchThreads, readaheadChunks, originAttempts,
-        kernelReadaheadKb, formatPrefetch, origins, http, storeBudget, storeMinFree, scheduler);
+        kernelReadaheadKb, formatPrefetch, origins, http, storeBudget, storeMinFree, storeMemory, scheduler);
   }
 
   /** The mount's settings: the module's defaults with this agent's readahead and prefetch. */
@@ -109,25 +113,31 @@ public record AgentConfig(
 
   public AgentConfig withOriginAttempts(int originAttempts) {
     return new AgentConfig(mount, store, manifests, control, readTimeout, fetchThreads, readaheadChunks, originAttempts,
-        kernelReadaheadKb, formatPrefetch, origins, http, storeBudget, storeMinFree, scheduler);
+        kernelReadaheadKb, formatPrefetch, origins, http, storeBudget, storeMinFree, storeMemory, scheduler);
   }
 
   /** Origin settings per prefix, from the agent's {@code --config} file. */
   public AgentConfig withOrigins(OriginConfig origins) {
     return new AgentConfig(mount, store, manifests, control, readTimeout, fetchThreads, readaheadChunks, originAttempts,
-        kernelReadaheadKb, formatPrefetch, origins, http, storeBudget, storeMinFree, scheduler);
+        kernelReadaheadKb, formatPrefetch, origins, http, storeBudget, storeMinFree, storeMemory, scheduler);
   }
 
   /** The chunk store's budget and free-space reserve. */
   public AgentConfig withStoreLimits(long storeBudget, long storeMinFree) {
     return new AgentConfig(mount, store, manifests, control, readTimeout, fetchThreads, readaheadChunks, originAttempts,
-        kernelReadaheadKb, formatPrefetch, origins, http, storeBudget, storeMinFree, scheduler);
+        kernelReadaheadKb, formatPrefetch, origins, http, storeBudget, storeMinFree, storeMemory, scheduler);
+  }
+
+  /** The memory the chunk store loads chunks into (see {@link StoreConfig#memoryBytes()}). */
+  public AgentConfig withStoreMemory(long storeMemory) {
+    return new AgentConfig(mount, store, manifests, control, readTimeout, fetchThreads, readaheadChunks, originAttempts,
+        kernelReadaheadKb, formatPrefetch, origins, http, storeBudget, storeMinFree, storeMemory, scheduler);
   }
 
   /** The fetch scheduler's settings (see {@link SchedulerConfig}). */
   public AgentConfig withScheduler(SchedulerConfig scheduler) {
     return new AgentConfig(mount, store, manifests, control, readTimeout, fetchThreads, readaheadChunks, originAttempts,
-        kernelReadaheadKb, formatPrefetch, origins, http, storeBudget, storeMinFree, scheduler);
+        kernelReadaheadKb, formatPrefetch, origins, http, storeBudget, storeMinFree, storeMemory, scheduler);
   }
 
   /**
@@ -138,6 +148,6 @@ public record AgentConfig(
    */
   public StoreConfig storeConfig() {
     return StoreConfig.at(store).withFetchThreads(Math.max(fetchThreads, 2 * scheduler.maxDownloads()))
-        .withBudgetBytes(storeBudget).withMinFreeBytes(storeMinFree);
+        .withBudgetBytes(storeBudget).withMinFreeBytes(storeMinFree).withMemoryBytes(storeMemory);
   }
 }

@@ -156,7 +156,8 @@ public final class StartupWarmup {
    * floor; two fetch threads, since the JIT needs the path hot, not parallel.
    */
   static StoreConfig throwAwayStore(Path root) {
-    return StoreConfig.at(root).withFetchThreads(2).withFsync(false).withOpenFiles(16).withMinFreeBytes(0);
+    return StoreConfig.at(root).withFetchThreads(2).withFsync(false).withOpenFiles(16).withMinFreeBytes(0)
+        .withMemoryBytes(8L << 20); // a few chunk buffers: the cold read's load path, not the default 128 MiB
   }
 
   private static void readBack(ChunkStore store, Digest digest, ByteBuffer dst) throws IOException {

@@ -32,7 +32,7 @@ final class StuckStore implements ChunkStore {
 
   @Override
   public StoreStats stats() {
-    return new StoreStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    return new StoreStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
   }
 
   @Override

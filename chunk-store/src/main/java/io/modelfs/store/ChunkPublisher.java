@@ -2,6 +2,7 @@ package io.modelfs.store;
 
 import io.modelfs.core.ChunkRef;
 import io.modelfs.store.ChunkStore.GcReport;
+import com.sun.nio.file.ExtendedOpenOption;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -15,8 +16,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs one load: make room, loader into a staging file (written by a {@link StagingWriter} while
- * the fetch thread hashes), verify, rename into {@code chunks/}, table — the chunk is served from
- * here on — and hands it to the {@link BackgroundIndexer}, which fsyncs the file and then writes
+ * the fetch thread hashes; or, when {@link ChunkMemory} has a buffer for it, loaded into that
+ * buffer and written from it with {@code O_DIRECT} by a {@link DirectStagingWriter}), verify, rename into {@code chunks/}, table — the chunk is served from
+ * here on, from the memory buffer while it lasts — and hands it to the {@link BackgroundIndexer}, which fsyncs the file and then writes
  * its index entry off the reader's path. The rename is the only way a file enters {@code chunks/},
  * so every file there was verified — which is why reads trust them; an entry exists only for a
  * file already forced to disk, and files without one are re-hashed at the next open. On any
@@ -34,12 +36,20 @@ final class ChunkPublisher {
   private final Evictor evictor;
   private final Clock clock;
   private final ExecutorService writers;
+  private final ChunkMemory memory;
+  private final int blockSize;
   private final ThreadLocal<StagingWriter.Buffers> buffers = ThreadLocal.withInitial(StagingWriter.Buffers::new);
 
-  /** {@code writers} runs the staging writes; the caller owns (and shuts down) the pool. */
+  /**
+   * {@code writers} runs the staging writes; the caller owns (and shuts down) the pool. With a
+   * {@code memory} (null: none), loads that get one of its buffers write their staging file with
+   * {@code O_DIRECT} in blocks of {@code blockSize} bytes.
+   */
   ChunkPublisher(StoreLayout layout, StoreCounters counters, ChunkTable table, BackgroundIndexer indexer,
-      Evictor evictor, Clock clock, ExecutorService writers) {
+      Evictor evictor, Clock clock, ExecutorService writers, ChunkMemory memory, int blockSize) {
     this.writers = writers;
+    this.memory = memory;
+    this.blockSize = blockSize;
     this.layout = layout;
     this.counters = counters;
     this.table = table;
@@ -59,13 +69,22 @@ final class ChunkPublisher {
     }
     counters.loadStarted();
     Path staging = null;
+    ChunkMemory.Slot slot = memory == null ? null : memory.acquire(chunk.size());
     try {
       evictor.makeRoom(chunk.size());
       staging = layout.newStagingFile(chunk.digest());
-      stage(chunk, source, loader, staging);
+      if (slot != null) {
+        stageInMemory(chunk, source, loader, staging, slot);
+      } else {
+        stage(chunk, source, loader, staging);
+      }
       Path target = layout.chunkPath(chunk.digest());
       Files.createDirectories(target.getParent());
       Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+      if (slot != null) {
+        memory.publish(slot, chunk.digest(), chunk.size());
+        slot = null;
+      }
       long now = clock.millis();
       table.add(chunk.digest(), chunk.size(), now);
       indexer.published(chunk, now);
@@ -89,6 +108,9 @@ final class ChunkPublisher {
       throw e;
     } finally {
       discard(staging);
+      if (slot != null) {
+        memory.release(slot);
+      }
     }
   }
 
@@ -127,6 +149,25 @@ final class ChunkPublisher {
       Files.deleteIfExists(staging);
     } catch (IOException e) {
       log.warn("could not delete staging file {} (the next open removes it): {}", staging, e.toString());
+    }
+  }
+
+  /**
+   * Loads into {@code slot} while the staging file is written from it. If it fails while a write
+   * may still be reading the slot, the slot is {@link ChunkMemory#drop dropped}, not reused.
+   */
+  private void stageInMemory(ChunkRef chunk, String source, ChunkLoader loader, Path staging,
+      ChunkMemory.Slot slot) throws IOException {
+    try (FileChannel file = FileChannel.open(staging, StandardOpenOption.WRITE, ExtendedOpenOption.DIRECT);
+        DirectStagingWriter writer = new DirectStagingWriter(file, writers, slot.buffer(), blockSize)) {
+      try {
+        VerifyingSink.load(chunk, source, loader, writer);
+        writer.finish();
+      } finally {
+        if (!writer.idle()) {
+          memory.drop(slot);
+        }
+      }
     }
   }
 

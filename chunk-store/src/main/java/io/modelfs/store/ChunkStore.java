@@ -127,10 +127,12 @@ public interface ChunkStore extends AutoCloseable {
    * loader run) ending as load failures or verification failures (bytes that did not match
    * on the way in, or corrupt files found by {@link #verify}); hits (a {@code contains} or
    * {@code ensure} that found the chunk published) and misses (an {@code ensure} that had to
-   * load); bytes published and bytes read; chunks evicted.
+   * load); bytes published and bytes read; chunks evicted; of the bytes read, those served from
+   * the memory chunks were loaded into (see {@link StoreConfig#memoryBytes()}).
    */
   record StoreStats(long chunks, long bytes, long budgetBytes, long loads, long loadFailures,
-      long verificationFailures, long hits, long misses, long bytesIn, long bytesOut, long evictions) {}
+      long verificationFailures, long hits, long misses, long bytesIn, long bytesOut, long evictions,
+      long bytesOutOfMemory) {}
 
   /** One published chunk as {@link #list()} reports it; {@code pins} counts named and open pins. */
   record StoredChunk(Digest digest, long size, long lastAccessMillis, int pins) {}

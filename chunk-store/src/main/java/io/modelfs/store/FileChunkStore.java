@@ -1,5 +1,6 @@
 package io.modelfs.store;
 
+import com.sun.nio.file.ExtendedOpenOption;
 import io.modelfs.core.ChunkRef;
 import io.modelfs.core.Digest;
 import java.io.IOException;
@@ -9,7 +10,10 @@ import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.util.Collection;
 import java.util.HashMap;
@@ -33,7 +37,9 @@ import org.slf4j.LoggerFactory;
  * foreground first ({@link FetchScheduler}); each is staged, verified and renamed into place
  * ({@link ChunkPublisher}); the file is fsynced and indexed afterwards, off the reader's path
  * ({@link BackgroundIndexer}). Reads go straight to the chunk's file through a small cache of open
- * channels ({@link OpenFileCache}). The {@link Evictor} keeps the budget.
+ * channels ({@link OpenFileCache}), or, while a chunk is still in the memory it was loaded into
+ * ({@link ChunkMemory}; its file then bypassed the page cache), to that memory. The
+ * {@link Evictor} keeps the budget.
  *
  * <p>One process owns a root at a time (a lock file enforces it). Opening reconciles the index
  * with the files ({@link Reconciler}), so a store killed at any point opens consistent.
@@ -59,6 +65,7 @@ public final class FileChunkStore implements ChunkStore {
   private final ExecutorService writers;
   private final AccessFlusher flusher;
   private final BackgroundIndexer indexer;
+  private final ChunkMemory memory;
   private final Map<String, Set<Digest>> namedPins = new HashMap<>();
 
   private FileChunkStore(StoreConfig config, StoreLayout layout, FileLock lock, Clock clock, ChunkIndex index,
@@ -80,10 +87,45 @@ public final class FileChunkStore implements ChunkStore {
     });
     this.writers = Executors.newFixedThreadPool(config.fetchThreads(), daemonThreads("modelfs-stage-write-"));
     this.indexer = new BackgroundIndexer(name, layout, index, config.fsync());
-    ChunkPublisher publisher = new ChunkPublisher(layout, counters, table, indexer, evictor, clock, writers);
+    int blockSize = directIoBlockSize(layout, config.memoryBytes());
+    this.memory = blockSize == 0 ? null : new ChunkMemory(name, config.memoryBytes(), blockSize);
+    if (memory != null) {
+      evictor.addListener((digest, size) -> memory.forget(digest));
+    }
+    ChunkPublisher publisher = new ChunkPublisher(layout, counters, table, indexer, evictor, clock, writers, memory,
+        blockSize);
     this.scheduler = new FetchScheduler(name, config.fetchThreads(), publisher::publish);
     this.flusher = new AccessFlusher(name, table, index, config.accessFlushInterval(), StoreConfig.ACCESS_FLUSH_BATCH,
         indexer::pending);
+  }
+
+  /**
+   * The block size to write staging files in with {@code O_DIRECT}, or 0 if loads do not go
+   * through memory: none was configured, or the store's filesystem refuses {@code O_DIRECT}
+   * (tmpfs, some FUSE and network filesystems), found by writing one block of a probe file.
+   */
+  private static int directIoBlockSize(StoreLayout layout, long memoryBytes) throws IOException {
+    if (memoryBytes == 0) {
+      return 0;
+    }
+    Path probe = layout.newProbeFile();
+    try {
+      int block = (int) Math.max(4096, Files.getFileStore(probe).getBlockSize());
+      if (block > ChunkMemory.ROUND_BYTES) {
+        return 0;
+      }
+      ByteBuffer one = ByteBuffer.allocateDirect(2 * block).alignedSlice(block).limit(block);
+      try (FileChannel file = FileChannel.open(probe, StandardOpenOption.WRITE, ExtendedOpenOption.DIRECT)) {
+        file.write(one, 0);
+      }
+      return block;
+    } catch (IOException | UnsupportedOperationException e) {
+      log.info("chunk store at {}: its filesystem does not take O_DIRECT writes ({}); chunks are loaded through the"
+          + " page cache", layout.root(), e.toString());
+      return 0;
+    } finally {
+      Files.deleteIfExists(probe);
+    }
   }
 
   private static ThreadFactory daemonThreads(String prefix) {
@@ -149,6 +191,14 @@ public final class FileChunkStore implements ChunkStore {
   public int read(Digest digest, long offset, ByteBuffer dst) throws IOException {
     if (offset < 0) {
       throw new IllegalArgumentException("read of chunk " + digest + " at negative offset " + offset);
+    }
+    if (memory != null && table.contains(digest)) {
+      int n = memory.read(digest, offset, dst);
+      if (n >= 0) {
+        flusher.touch(digest, clock.millis());
+        counters.readFromMemory(n);
+        return n;
+      }
     }
     FileChannel channel = channel(digest);
     int copied = 0;
@@ -277,9 +327,14 @@ public final class FileChunkStore implements ChunkStore {
 
   @Override
   public void willRead(Digest digest) {
-    if (table.contains(digest)) {
+    if (table.contains(digest) && (memory == null || !memory.holds(digest))) {
       warmer.warm(digest);
     }
+  }
+
+  /** The memory chunks are loaded into (null: none), so tests can see what it holds. */
+  ChunkMemory memory() {
+    return memory;
   }
 
   /** The page-cache warmer, so tests can see what it read. */

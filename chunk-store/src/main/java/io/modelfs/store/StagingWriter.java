@@ -1,14 +1,10 @@
 package io.modelfs.store;
 
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.WritableByteChannel;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Future;
-import java.util.concurrent.RejectedExecutionException;
 
 /**
  * Writes a staging file on a writer thread while the fetch thread hashes, so that a load costs
@@ -34,17 +30,14 @@ final class StagingWriter implements WritableByteChannel {
     private final ByteBuffer[] pair = {ByteBuffer.allocateDirect(BUFFER_BYTES), ByteBuffer.allocateDirect(BUFFER_BYTES)};
   }
 
-  private final FileChannel file;
-  private final ExecutorService writers;
+  private final PendingWrite pending;
   private ByteBuffer filling;
   private ByteBuffer spare;
-  private Future<?> pending;
   private long position;
   private boolean open = true;
 
   StagingWriter(FileChannel file, ExecutorService writers, Buffers buffers) {
-    this.file = file;
-    this.writers = writers;
+    this.pending = new PendingWrite(file, writers);
     this.filling = buffers.pair[0].clear();
     this.spare = buffers.pair[1].clear();
   }
@@ -70,12 +63,12 @@ final class StagingWriter implements WritableByteChannel {
     if (filling.position() > 0) {
       submit();
     }
-    awaitPending();
+    pending.await();
   }
 
   /** True if no write is outstanding, so the buffers may be reused. */
   boolean idle() {
-    return pending == null;
+    return pending.idle();
   }
 
   @Override
@@ -90,41 +83,12 @@ final class StagingWriter implements WritableByteChannel {
   }
 
   private void submit() throws IOException {
-    awaitPending();
+    pending.await();
     ByteBuffer full = filling.flip();
     long at = position;
     position += full.remaining();
-    try {
-      pending = writers.submit(() -> {
-        while (full.hasRemaining()) {
-          file.write(full, at + full.position());
-        }
-        return null;
-      });
-    } catch (RejectedExecutionException e) {
-      throw new IOException("staging writer for " + file + " is shut down (the store is closing)", e);
-    }
+    pending.submit(full, at);
     filling = spare.clear();
     spare = full;
-  }
-
-  private void awaitPending() throws IOException {
-    if (pending == null) {
-      return;
-    }
-    try {
-      pending.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException("interrupted while a staging write was in progress");
-    } catch (ExecutionException e) {
-      pending = null;
-      Throwable cause = e.getCause();
-      if (cause instanceof IOException io) {
-        throw io;
-      }
-      throw new IOException("staging write failed: " + cause, cause);
-    }
-    pending = null;
   }
 }

@@ -17,6 +17,7 @@ final class StoreCounters {
   private final LongAdder misses = new LongAdder();
   private final AtomicLong bytesIn = new AtomicLong();
   private final LongAdder bytesOut = new LongAdder();
+  private final LongAdder bytesOutOfMemory = new LongAdder();
   private final AtomicLong evictions = new AtomicLong();
 
   void loadStarted() {
@@ -47,12 +48,19 @@ final class StoreCounters {
     bytesOut.add(bytes);
   }
 
+  /** A read served from {@link ChunkMemory}: counted in both. */
+  void readFromMemory(long bytes) {
+    bytesOut.add(bytes);
+    bytesOutOfMemory.add(bytes);
+  }
+
   void evicted() {
     evictions.incrementAndGet();
   }
 
   StoreStats snapshot(long chunks, long bytes, long budget) {
     return new StoreStats(chunks, bytes, budget, loads.get(), loadFailures.get(), verificationFailures.get(),
-        hits.sum(), misses.sum(), bytesIn.get(), bytesOut.sum(), evictions.get());
+        hits.sum(), misses.sum(), bytesIn.get(), bytesOut.sum(), evictions.get(),
+        bytesOutOfMemory.sum());
   }
 }

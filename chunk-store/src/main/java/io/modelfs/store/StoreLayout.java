@@ -76,6 +76,11 @@ final class StoreLayout {
     return Files.createTempFile(staging, digest.hex() + ".", ".part");
   }
 
+  /** A new, empty, uniquely named staging file to probe what the filesystem allows. */
+  Path newProbeFile() throws IOException {
+    return Files.createTempFile(staging, "probe.", ".part");
+  }
+
   /** Creates the directories and takes the lock; fails if another store has the root open. */
   FileLock createAndLock() throws IOException {
     Files.createDirectories(chunks);

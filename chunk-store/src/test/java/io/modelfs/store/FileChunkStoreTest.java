@@ -47,6 +47,7 @@ class FileChunkStoreTest extends ChunkStoreContract {
 
   @Override
   void corruptStoredChunk(Digest digest) throws IOException {
+    ((FileChunkStore) store).memory().forget(digest); // reads now go to the file, as once the chunk left memory
     Path file = root.resolve(StoreLayout.chunkLocation(digest));
     byte[] rotten = Files.readAllBytes(file);
     rotten[7] ^= 0x10;
@@ -55,6 +56,79 @@ class FileChunkStoreTest extends ChunkStoreContract {
 
   private StoreConfig config() {
     return StoreConfig.at(root).withMinFreeBytes(0).withFsync(false);
+  }
+
+  /** A store whose loads go through the page cache, as every chunk's do once it has left memory. */
+  private ChunkStore openStoreWithoutMemory(int fetchThreads) throws IOException {
+    return FileChunkStore.open(config().withFetchThreads(fetchThreads).withMemoryBytes(0), clock);
+  }
+
+  @Test
+  void aLoadIntoMemoryWritesItsFilePastThePageCacheAndReadsComeFromMemory() throws Exception {
+    store = openStore(2);
+    assumeTrue(((FileChunkStore) store).memory() != null, "the filesystem under " + root + " refuses O_DIRECT");
+    long total = 0;
+    byte[] data = null;
+    for (int size : new int[] {1, 4095, 4096, 4097, (3 << 20) + 5}) {
+      data = chunks.bytes(size);
+      ChunkRef chunk = refOf(data);
+      await(store.ensure(chunk, Priority.FOREGROUND, "origin test", serving(data)));
+      Path file = root.resolve(StoreLayout.chunkLocation(chunk.digest()));
+      assertEquals(size, Files.size(file), "the block padding is cut off");
+      assertEquals(0, residentBytes(file), "written with O_DIRECT: none of a " + size + " byte chunk's file is cached");
+
+      ByteBuffer got = ByteBuffer.allocate(size);
+      assertEquals(size, store.read(chunk.digest(), 0, got));
+      assertArrayEquals(data, got.array(), "read back, " + size + " bytes");
+      assertArrayEquals(data, Files.readAllBytes(file), "the file, " + size + " bytes");
+      total += size;
+    }
+    assertEquals(total, store.stats().bytesOutOfMemory(), "every read came from memory");
+    assertEquals(0, filesUnder("staging").size());
+
+    store.close(); // reopened, memory is empty: the same reads come from the files
+    store = openStore(2);
+    ByteBuffer got = ByteBuffer.allocate(data.length);
+    assertEquals(data.length, store.read(refOf(data).digest(), 0, got));
+    assertArrayEquals(data, got.array());
+    assertEquals(0, store.stats().bytesOutOfMemory());
+  }
+
+  @Test
+  void aChunkLargerThanTheMemoryGoesThroughThePageCache() throws Exception {
+    store = FileChunkStore.open(config().withFetchThreads(2).withMemoryBytes(1 << 20), clock);
+    byte[] big = chunks.bytes((1 << 20) + 1);
+    byte[] small = chunks.bytes(1 << 20);
+    await(store.ensure(refOf(big), Priority.FOREGROUND, "origin test", serving(big)));
+    await(store.ensure(refOf(small), Priority.FOREGROUND, "origin test", serving(small)));
+
+    ByteBuffer got = ByteBuffer.allocate(big.length);
+    assertEquals(big.length, store.read(refOf(big).digest(), 0, got));
+    assertArrayEquals(big, got.array());
+    assertEquals(0, store.stats().bytesOutOfMemory(), "the large chunk was read from its file");
+    got = ByteBuffer.allocate(small.length);
+    assertEquals(small.length, store.read(refOf(small).digest(), 0, got));
+    assertArrayEquals(small, got.array());
+    assertEquals(small.length, store.stats().bytesOutOfMemory(), "the one that fits was read from memory");
+  }
+
+  @Test
+  void aLoadThatFailsVerificationGivesItsMemoryBack() throws Exception {
+    store = FileChunkStore.open(config().withFetchThreads(1).withMemoryBytes(1 << 20), clock);
+    byte[] data = chunks.bytes(1000);
+    byte[] wrong = data.clone();
+    wrong[999] ^= 1;
+    Throwable failure = failureOf(store.ensure(refOf(data), Priority.FOREGROUND, "origin test", serving(wrong)));
+    assertTrue(failure instanceof ChunkVerificationException, String.valueOf(failure));
+    assertFalse(store.contains(refOf(data).digest()));
+    assertEquals(List.of(), filesUnder("staging"));
+
+    await(store.ensure(refOf(data), Priority.FOREGROUND, "origin test", serving(data)));
+    ByteBuffer got = ByteBuffer.allocate(data.length);
+    assertEquals(data.length, store.read(refOf(data).digest(), 0, got));
+    assertArrayEquals(data, got.array());
+    assertEquals(data.length, store.stats().bytesOutOfMemory(), "the next load had the one buffer");
+    assertEquals(1 << 20, ((FileChunkStore) store).memory().allocatedBytes());
   }
 
   @Test
@@ -72,7 +146,7 @@ class FileChunkStoreTest extends ChunkStoreContract {
 
   @Test
   void willReadWarmsPublishedChunksOnceAndIgnoresOthers() throws Exception {
-    store = openStore(2);
+    store = openStoreWithoutMemory(2);
     byte[] data = chunks.bytes(CHUNK);
     ChunkRef chunk = refOf(data);
     await(store.ensure(chunk, Priority.FOREGROUND, "origin test", serving(data)));
@@ -97,7 +171,7 @@ class FileChunkStoreTest extends ChunkStoreContract {
 
   @Test
   void warmingLeavesTheWholeChunkFileInThePageCache() throws Exception {
-    store = openStore(2);
+    store = openStoreWithoutMemory(2);
     byte[] data = chunks.bytes(CHUNK);
     ChunkRef chunk = refOf(data);
     await(store.ensure(chunk, Priority.FOREGROUND, "origin test", serving(data)));

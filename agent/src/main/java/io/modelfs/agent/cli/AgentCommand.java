@@ -130,6 +130,12 @@ final class AgentCommand implements Callable<Integer> {
       description = "Free space kept on the store's disk; chunks are evicted below it (default: ${DEFAULT-VALUE}).")
   String storeMinFree = "1GiB";
 
+  @Option(names = "--store-memory", paramLabel = "SIZE",
+      description = "Memory chunks are loaded into and read from while they last; their files then go to disk past the"
+          + " page cache, so a cold read copies each byte once less and the page cache holds one copy (0 turns it off;"
+          + " default: ${DEFAULT-VALUE}).")
+  String storeMemory = "128MiB";
+
   @Option(names = "--node-name", paramLabel = "NODE", defaultValue = "${env:NODE_NAME}",
       description = "In Kubernetes: this node's name (default: $NODE_NAME). The agent then labels its Node"
           + " model.modelfs.io/sha256-<56 hex>=<name> while it holds a pulled model whole (see 'modelfs label').")
@@ -160,6 +166,7 @@ final class AgentCommand implements Callable<Integer> {
         .withHttp(http.equals("off") ? null : daemon.parse("http", http, HttpAddress::parse))
         .withStoreLimits(storeBudget == null ? StoreConfig.UNLIMITED : daemon.parse("store-budget", storeBudget, ByteSize::parse),
             daemon.parse("store-min-free", storeMinFree, ByteSize::parse))
+        .withStoreMemory(daemon.parse("store-memory", storeMemory, ByteSize::parse))
         .withScheduler(scheduler());
     SwarmSettings swarm = swarmSettings();
     if (daemon.printedOrLogging()) {

@@ -160,6 +160,8 @@ public final class AgentMetrics implements FetchMetrics, AutoCloseable {
     counter("modelfs.store.misses", "Chunk requests that had to load", s, st -> st.get().misses());
     counter("modelfs.store.written.bytes", "Bytes published into the store", s, st -> st.get().bytesIn());
     counter("modelfs.store.read.bytes", "Bytes read from the store", s, st -> st.get().bytesOut());
+    counter("modelfs.store.read.memory.bytes", "Bytes read from the store that came from the memory chunks were loaded"
+        + " into (part of modelfs.store.read.bytes)", s, st -> st.get().bytesOutOfMemory());
     counter("modelfs.store.evictions", "Chunks evicted", s, st -> st.get().evictions());
   }
 

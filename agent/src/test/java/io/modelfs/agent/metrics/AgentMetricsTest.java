@@ -56,7 +56,7 @@ class AgentMetricsTest {
   @Test
   void scrapeHasFetchHistogramVerificationFailuresAndStoreCounters() {
     try (AgentMetrics m = AgentMetrics.manual(Clock.systemUTC())) {
-      m.bindStore(() -> new StoreStats(3, 300, 1000, 4, 1, 1, 5, 4, 300, 70, 2));
+      m.bindStore(() -> new StoreStats(3, 300, 1000, 4, 1, 1, 5, 4, 300, 70, 2, 50));
       m.fetched(Source.ORIGIN, 100, Duration.ofMillis(7));
       m.fetchFailed(Source.PEER, true, Duration.ofMillis(2));
       m.fetchFailed(Source.ORIGIN, false, Duration.ofSeconds(3));
