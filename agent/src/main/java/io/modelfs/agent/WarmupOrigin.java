@@ -86,7 +86,11 @@ final class WarmupOrigin implements AutoCloseable {
   /** Loads bytes {@code [offset, offset + length)} of the object as a chunk. */
   ChunkLoader loader(int offset, int length) {
     if (origin != null) {
-      return (chunk, sink) -> origin.read(KEY, LoopbackObjectServer.ETAG, offset, length, sink);
+      // Through a Cancellable sink, as ModelLoader's origin loads are: the JIT then compiles the copy chain
+      // (Bodies.copy -> RetryingOrigin's counting sink -> Cancellable -> VerifyingSink -> staging writer) with the
+      // receiver types a cold read meets, instead of deoptimising it at the first real load.
+      return (chunk, sink) -> origin.read(KEY, LoopbackObjectServer.ETAG, offset, length,
+          Cancellable.sink(sink, () -> false));
     }
     return (chunk, sink) -> {
       for (int off = offset; off < offset + length; off += LOADER_WRITE_BYTES) {
