@@ -86,20 +86,34 @@ final class FuseAdapter extends FuseStubFS {
     });
   }
 
+  /**
+   * Not through {@link #call}, though with its error mapping and listener: read is nearly every
+   * request, and its own method keeps one compiled form. Through the shared funnel, C2 compiled
+   * {@code call} with the read body inlined while the start-up warm-up sent only reads, threw that
+   * away at the real mount's first lookups and compiled it again (0.7 s of a C2 thread) during the
+   * first cold read.
+   */
   @Override
   public int read(String path, Pointer buf, @size_t long size, @off_t long offset, FuseFileInfo fi) {
-    return call("read", path, () -> {
+    long start = System.nanoTime();
+    String error = null;
+    try {
       // libfuse caps a request at max_read (128 KiB); an int is plenty, but never trust a size.
       int want = (int) Math.min(Math.max(size, 0), Integer.MAX_VALUE);
       ByteBuffer reply = ReplyMemory.view(buf, want);
       if (reply != null) {
-        return fs.read(fi.fh.get(), offset, reply); // straight from the chunk file into the reply
+        return fs.read(fi.fh.get(), offset, reply); // straight from the chunk store into the reply
       }
       ByteBuffer heap = ByteBuffer.allocate(want); // a pointer without an address: not libfuse's
       int n = fs.read(fi.fh.get(), offset, heap);
       buf.put(0, heap.array(), 0, n);
       return n;
-    });
+    } catch (Throwable e) {
+      error = errnoOf(e).name();
+      return failed("read", path, e);
+    } finally {
+      completed("read", error, start);
+    }
   }
 
   @Override
@@ -279,32 +293,46 @@ final class FuseAdapter extends FuseStubFS {
   }
 
   /**
-   * Runs {@code body}, turning every failure into {@code -errno}; the only error mapping. Tells
-   * the listener the outcome.
+   * Runs {@code body}, turning every failure into {@code -errno} ({@link #failed}: the only error
+   * mapping, which {@link #read} shares). Tells the listener the outcome.
    */
   private int call(String op, String path, Body body) {
     long start = System.nanoTime();
     String error = null;
     try {
       return body.run();
-    } catch (FsException e) {
-      error = e.errno().name();
-      if (e.errno() == Errno.EIO) {
-        log.warn("{} of '{}' failed: {}", op, path, e.getMessage(), e.getCause());
-      } else {
-        log.debug("{} of '{}': {} ({})", op, path, e.errno(), e.getMessage());
-      }
-      return -errno(e.errno());
     } catch (Throwable e) {
-      error = "EIO";
-      log.error("{} of '{}' failed unexpectedly; answering EIO", op, path, e);
-      return -ErrorCodes.EIO();
+      error = errnoOf(e).name();
+      return failed(op, path, e);
     } finally {
-      try {
-        listener.completed(op, error, System.nanoTime() - start);
-      } catch (RuntimeException e) {
-        log.warn("FUSE listener failed on {}: {}", op, e.toString());
+      completed(op, error, start);
+    }
+  }
+
+  /** The errno a failure answers: an {@link FsException}'s own, EIO for anything else. */
+  private static Errno errnoOf(Throwable e) {
+    return e instanceof FsException fs ? fs.errno() : Errno.EIO;
+  }
+
+  /** Logs a failed operation (EIO and the unexpected loudly) and returns its {@code -errno}. */
+  private static int failed(String op, String path, Throwable e) {
+    if (e instanceof FsException fsError) {
+      if (fsError.errno() == Errno.EIO) {
+        log.warn("{} of '{}' failed: {}", op, path, fsError.getMessage(), fsError.getCause());
+      } else {
+        log.debug("{} of '{}': {} ({})", op, path, fsError.errno(), fsError.getMessage());
       }
+      return -errno(fsError.errno());
+    }
+    log.error("{} of '{}' failed unexpectedly; answering EIO", op, path, e);
+    return -ErrorCodes.EIO();
+  }
+
+  private void completed(String op, String error, long start) {
+    try {
+      listener.completed(op, error, System.nanoTime() - start);
+    } catch (RuntimeException e) {
+      log.warn("FUSE listener failed on {}: {}", op, e.toString());
     }
   }
 
