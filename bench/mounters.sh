@@ -59,6 +59,8 @@ drop() { sync; echo 3 > /proc/sys/vm/drop_caches; }
 wait_mount() { for _ in $(seq 400); do mountpoint -q "$1" && return 0; sleep 0.05; done; echo "no mount at $1" >&2; tail -20 "$log" >&2; exit 1; }
 # seconds FILE: wall time of reading FILE sequentially with 1 MiB reads
 timed_read() { local t0 t1; t0=$(date +%s.%N); dd if="$1" of=/dev/null bs=1M status=none; t1=$(date +%s.%N); echo "$t1 - $t0" | bc -l; }
+# gone PID: waits (up to 10 s) until the process has exited, so that a next run's pgrep cannot find it
+gone() { for _ in $(seq 100); do [ -d "/proc/$1" ] || return 0; sleep 0.1; done; echo "process $1 did not exit" >&2; }
 # cpu PID: user+system CPU seconds the process has used so far
 cpu() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$1/stat"; }
 # ticks: "idle total" jiffies of the whole machine so far (idle includes iowait), from /proc/stat
@@ -148,7 +150,7 @@ rclone_cold() {
   s=$(timed_read "$BENCH_DIR/mnt-rclone/weights.bin")
   c=$(echo "$(cpu "$pid") - $c0 + $(cpu "$server") - $s0" | bc -l)
   rss=$(grep VmHWM /proc/$pid/status | awk '{print $2}')
-  fusermount -u "$BENCH_DIR/mnt-rclone"; sleep 0.5
+  fusermount -u "$BENCH_DIR/mnt-rclone"; gone "$pid"
   echo "$s $rss $c"
 }
 s3fs_cold() {
@@ -160,7 +162,7 @@ s3fs_cold() {
   s=$(timed_read "$BENCH_DIR/mnt-s3fs/model/weights.bin")
   c=$(echo "$(cpu "$pid") - $c0 + $(cpu "$server") - $s0" | bc -l)
   rss=$(grep VmHWM /proc/$pid/status | awk '{print $2}')
-  fusermount -u "$BENCH_DIR/mnt-s3fs"; sleep 0.5
+  fusermount -u "$BENCH_DIR/mnt-s3fs"; gone "$pid"
   echo "$s $rss $c"
 }
 curl_cold() {
