@@ -1,8 +1,8 @@
 package io.modelfs.store;
 
+import com.sun.nio.file.ExtendedOpenOption;
 import io.modelfs.core.ChunkRef;
 import io.modelfs.store.ChunkStore.GcReport;
-import com.sun.nio.file.ExtendedOpenOption;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -17,9 +17,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs one load: make room, loader into a staging file (written by a {@link StagingWriter} while
  * the fetch thread hashes; or, when {@link ChunkMemory} has a buffer for it, loaded into that
- * buffer and written from it with {@code O_DIRECT} by a {@link DirectStagingWriter}), verify, rename into {@code chunks/}, table — the chunk is served from
- * here on, from the memory buffer while it lasts — and hands it to the {@link BackgroundIndexer}, which fsyncs the file and then writes
- * its index entry off the reader's path. The rename is the only way a file enters {@code chunks/},
+ * buffer and written from it with {@code O_DIRECT} by a {@link DirectStagingWriter}), verify,
+ * rename into {@code chunks/}, table — the chunk is served from here on, from the memory buffer
+ * while it lasts — and hands it to the {@link BackgroundIndexer}, which fsyncs the file and then
+ * writes its index entry off the reader's path. The rename is the only way a file enters {@code chunks/},
  * so every file there was verified — which is why reads trust them; an entry exists only for a
  * file already forced to disk, and files without one are re-hashed at the next open. On any
  * failure the staging file is deleted and nothing is published; when the disk is full, eviction

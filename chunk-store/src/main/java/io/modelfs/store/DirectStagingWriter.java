@@ -69,11 +69,6 @@ final class DirectStagingWriter implements WritableByteChannel {
     }
   }
 
-  /** The bytes taken so far. */
-  int filled() {
-    return filled;
-  }
-
   /** True if no write is outstanding, so the slot may be reused. */
   boolean idle() {
     return pending.idle();

@@ -85,9 +85,9 @@ public final class FileChunkStore implements ChunkStore {
       namedPins.put(pin, digests);
       table.pin(digests);
     });
+    int blockSize = directIoBlockSize(layout, config.memoryBytes()); // before any thread starts: never throws
     this.writers = Executors.newFixedThreadPool(config.fetchThreads(), daemonThreads("modelfs-stage-write-"));
     this.indexer = new BackgroundIndexer(name, layout, index, config.fsync());
-    int blockSize = directIoBlockSize(layout, config.memoryBytes());
     this.memory = blockSize == 0 ? null : new ChunkMemory(name, config.memoryBytes(), blockSize);
     if (memory != null) {
       evictor.addListener((digest, size) -> memory.forget(digest));
@@ -102,14 +102,16 @@ public final class FileChunkStore implements ChunkStore {
   /**
    * The block size to write staging files in with {@code O_DIRECT}, or 0 if loads do not go
    * through memory: none was configured, or the store's filesystem refuses {@code O_DIRECT}
-   * (tmpfs, some FUSE and network filesystems), found by writing one block of a probe file.
+   * (some FUSE and network filesystems, tmpfs before Linux 6.6), found by writing one block of a
+   * probe file.
    */
-  private static int directIoBlockSize(StoreLayout layout, long memoryBytes) throws IOException {
+  private static int directIoBlockSize(StoreLayout layout, long memoryBytes) {
     if (memoryBytes == 0) {
       return 0;
     }
-    Path probe = layout.newProbeFile();
+    Path probe = null;
     try {
+      probe = layout.newProbeFile();
       int block = (int) Math.max(4096, Files.getFileStore(probe).getBlockSize());
       if (block > ChunkMemory.ROUND_BYTES) {
         return 0;
@@ -120,11 +122,18 @@ public final class FileChunkStore implements ChunkStore {
       }
       return block;
     } catch (IOException | UnsupportedOperationException e) {
-      log.info("chunk store at {}: its filesystem does not take O_DIRECT writes ({}); chunks are loaded through the"
-          + " page cache", layout.root(), e.toString());
+      log.info("chunk store at {}: cannot write a probe file with O_DIRECT ({}); chunks are loaded through the page"
+          + " cache", layout.root(), e.toString());
       return 0;
     } finally {
-      Files.deleteIfExists(probe);
+      if (probe != null) {
+        try {
+          Files.deleteIfExists(probe);
+        } catch (IOException e) {
+          log.warn("chunk store at {}: could not delete probe file {} (the next open removes it): {}", layout.root(),
+              probe, e.toString());
+        }
+      }
     }
   }
 

@@ -95,6 +95,26 @@ class FileChunkStoreTest extends ChunkStoreContract {
   }
 
   @Test
+  void aStoreOnTmpfsLoadsAndReadsWhetherOrNotItTakesODirect() throws Exception {
+    Path shm = Path.of("/dev/shm");
+    assumeTrue(Files.isDirectory(shm) && Files.getFileStore(shm).type().equals("tmpfs"), "needs /dev/shm on tmpfs");
+    Path dir = Files.createTempDirectory(shm, "modelfs-store-test-");
+    try (FileChunkStore tmpfs = FileChunkStore.open(StoreConfig.at(dir).withMinFreeBytes(0).withFsync(false), clock)) {
+      // Linux 6.6+ tmpfs takes O_DIRECT (then the memory path runs there too); older kernels refuse it (then the probe
+      // turns the memory off).
+      byte[] data = chunks.bytes(5000);
+      await(tmpfs.ensure(refOf(data), Priority.FOREGROUND, "origin test", serving(data)));
+      ByteBuffer got = ByteBuffer.allocate(data.length);
+      assertEquals(data.length, tmpfs.read(refOf(data).digest(), 0, got));
+      assertArrayEquals(data, got.array());
+      assertEquals(tmpfs.memory() == null ? 0 : data.length, tmpfs.stats().bytesOutOfMemory());
+      assertArrayEquals(data, Files.readAllBytes(dir.resolve(StoreLayout.chunkLocation(refOf(data).digest()))));
+    } finally {
+      io.modelfs.core.Trees.deleteQuietly(dir, "test store on tmpfs");
+    }
+  }
+
+  @Test
   void aChunkLargerThanTheMemoryGoesThroughThePageCache() throws Exception {
     store = FileChunkStore.open(config().withFetchThreads(2).withMemoryBytes(1 << 20), clock);
     byte[] big = chunks.bytes((1 << 20) + 1);
