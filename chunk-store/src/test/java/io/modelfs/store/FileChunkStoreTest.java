@@ -132,6 +132,72 @@ class FileChunkStoreTest extends ChunkStoreContract {
     assertEquals(small.length, store.stats().bytesOutOfMemory(), "the one that fits was read from memory");
   }
 
+  /**
+   * Many loads through a memory of two buffers while readers keep reading chunks already stored:
+   * buffers are reused under the readers all the time, and every read returns its chunk's bytes.
+   */
+  @Test
+  void readsStayExactWhileLoadsKeepReusingTheMemory() throws Exception {
+    store = FileChunkStore.open(config().withFetchThreads(4).withMemoryBytes(2 << 20), clock);
+    int count = 24;
+    List<byte[]> data = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      data.add(chunks.bytes((300 << 10) + i));
+    }
+    ExecutorService readers = Executors.newFixedThreadPool(2);
+    java.util.concurrent.atomic.AtomicInteger published = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+    try {
+      List<Future<Long>> reads = new ArrayList<>();
+      for (int r = 0; r < 2; r++) {
+        int seed = r;
+        reads.add(readers.submit(() -> {
+          java.util.Random random = new java.util.Random(seed);
+          ByteBuffer got = ByteBuffer.allocateDirect((300 << 10) + count);
+          long checked = 0;
+          long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+          while (!stop.get() && System.nanoTime() < deadline) {
+            int upTo = published.get();
+            if (upTo == 0) {
+              Thread.onSpinWait();
+              continue;
+            }
+            byte[] want = data.get(random.nextInt(upTo));
+            got.clear();
+            int n = store.read(refOf(want).digest(), 0, got);
+            byte[] bytes = new byte[n];
+            got.flip().get(bytes);
+            assertArrayEquals(want, bytes, "chunk of " + want.length + " bytes read back");
+            checked++;
+          }
+          return checked;
+        }));
+      }
+      for (int i = 0; i < count; i += 4) {
+        List<java.util.concurrent.CompletableFuture<Void>> batch = new ArrayList<>();
+        for (int j = i; j < i + 4; j++) {
+          byte[] d = data.get(j);
+          batch.add(store.ensure(refOf(d), Priority.FOREGROUND, "origin test", serving(d)));
+        }
+        for (java.util.concurrent.CompletableFuture<Void> f : batch) {
+          await(f);
+        }
+        published.set(i + 4);
+      }
+      Thread.sleep(200); // reads of the last ones too
+      stop.set(true);
+      for (Future<Long> f : reads) {
+        assertTrue(f.get(30, TimeUnit.SECONDS) > 0, "the readers read");
+      }
+    } finally {
+      stop.set(true);
+      readers.shutdownNow();
+    }
+    assertTrue(store.stats().bytesOutOfMemory() > 0, "some reads came from memory");
+    assertTrue(store.stats().bytesOut() > store.stats().bytesOutOfMemory(), "and some from the files");
+    assertTrue(((FileChunkStore) store).memory().allocatedBytes() <= 2 << 20, "within the budget");
+  }
+
   @Test
   void aLoadThatFailsVerificationGivesItsMemoryBack() throws Exception {
     store = FileChunkStore.open(config().withFetchThreads(1).withMemoryBytes(1 << 20), clock);
