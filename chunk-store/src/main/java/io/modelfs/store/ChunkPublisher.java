@@ -6,6 +6,7 @@ import io.modelfs.store.ChunkStore.GcReport;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -74,11 +75,7 @@ final class ChunkPublisher {
     try {
       evictor.makeRoom(chunk.size());
       staging = layout.newStagingFile(chunk.digest());
-      if (slot != null) {
-        stageInMemory(chunk, source, loader, staging, slot);
-      } else {
-        stage(chunk, source, loader, staging);
-      }
+      stage(chunk, source, loader, staging, slot);
       Path target = layout.chunkPath(chunk.digest());
       Files.createDirectories(target.getParent());
       Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
@@ -154,33 +151,28 @@ final class ChunkPublisher {
   }
 
   /**
-   * Loads into {@code slot} while the staging file is written from it. If it fails while a write
-   * may still be reading the slot, the slot is {@link ChunkMemory#drop dropped}, not reused.
+   * Runs {@code loader} into the staging file through a {@link VerifyingSink}: from {@code slot}
+   * with {@code O_DIRECT} when there is one, else through the page cache with this thread's two
+   * small buffers. If it fails while a write may still read the writer's memory, that memory is
+   * not reused (the slot is {@link ChunkMemory#drop dropped}, the buffers replaced).
    */
-  private void stageInMemory(ChunkRef chunk, String source, ChunkLoader loader, Path staging,
-      ChunkMemory.Slot slot) throws IOException {
-    try (FileChannel file = FileChannel.open(staging, StandardOpenOption.WRITE, ExtendedOpenOption.DIRECT);
-        DirectStagingWriter writer = new DirectStagingWriter(file, writers, slot.buffer(), blockSize)) {
+  private void stage(ChunkRef chunk, String source, ChunkLoader loader, Path staging, ChunkMemory.Slot slot)
+      throws IOException {
+    OpenOption[] options = slot == null ? new OpenOption[] {StandardOpenOption.WRITE}
+        : new OpenOption[] {StandardOpenOption.WRITE, ExtendedOpenOption.DIRECT};
+    try (FileChannel file = FileChannel.open(staging, options);
+        StagingSink writer = slot == null ? new StagingWriter(file, writers, buffers.get())
+            : new DirectStagingWriter(file, writers, slot.buffer(), blockSize)) {
       try {
         VerifyingSink.load(chunk, source, loader, writer);
         writer.finish();
       } finally {
         if (!writer.idle()) {
-          memory.drop(slot);
-        }
-      }
-    }
-  }
-
-  private void stage(ChunkRef chunk, String source, ChunkLoader loader, Path staging) throws IOException {
-    try (FileChannel file = FileChannel.open(staging, StandardOpenOption.WRITE);
-        StagingWriter writer = new StagingWriter(file, writers, buffers.get())) {
-      try {
-        VerifyingSink.load(chunk, source, loader, writer);
-        writer.finish();
-      } finally {
-        if (!writer.idle()) {
-          buffers.remove(); // a write may still be using them; this thread gets fresh ones
+          if (slot == null) {
+            buffers.remove(); // this thread gets fresh ones
+          } else {
+            memory.drop(slot);
+          }
         }
       }
     }

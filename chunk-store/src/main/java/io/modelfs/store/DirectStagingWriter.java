@@ -3,7 +3,6 @@ package io.modelfs.store;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.WritableByteChannel;
 import java.util.concurrent.ExecutorService;
 
 /**
@@ -18,21 +17,17 @@ import java.util.concurrent.ExecutorService;
  * aligned to {@code blockSize}. The slot may be reused only once {@link #idle()}. Used by one
  * fetch thread at a time.
  */
-final class DirectStagingWriter implements WritableByteChannel {
+final class DirectStagingWriter extends StagingSink {
   /** The least a handed-over write carries (except the last). */
   static final int WRITE_BYTES = 1 << 20;
 
-  private final FileChannel file;
-  private final PendingWrite pending;
   private final ByteBuffer memory;
   private final int blockSize;
   private int filled;
   private int submitted;
-  private boolean open = true;
 
   DirectStagingWriter(FileChannel file, ExecutorService writers, ByteBuffer memory, int blockSize) {
-    this.file = file;
-    this.pending = new PendingWrite(file, writers);
+    super(file, writers);
     this.memory = memory;
     this.blockSize = blockSize;
   }
@@ -48,46 +43,31 @@ final class DirectStagingWriter implements WritableByteChannel {
     src.position(src.position() + n);
     filled += n;
     int ready = filled / blockSize * blockSize;
-    if (ready - submitted >= WRITE_BYTES && !pending.busy()) {
-      pending.await(); // done: throws its failure, if any
-      submit(ready);
+    if (ready - submitted >= WRITE_BYTES && !busy()) {
+      await(); // done: throws its failure, if any
+      submitUpTo(ready);
     }
     return n;
   }
 
   /** Writes what is left (padded to a block), waits for every write, and trims the file to the bytes taken. */
+  @Override
   void finish() throws IOException {
-    pending.await();
+    await();
     int end = (int) ChunkMemory.roundUp(filled, blockSize);
     if (end > submitted) {
       memory.put(filled, new byte[end - filled]); // padding, cut off below
-      submit(end);
-      pending.await();
+      submitUpTo(end);
+      await();
     }
     if (end != filled) {
       file.truncate(filled);
     }
   }
 
-  /** True if no write is outstanding, so the slot may be reused. */
-  boolean idle() {
-    return pending.idle();
-  }
-
-  @Override
-  public boolean isOpen() {
-    return open;
-  }
-
-  /** Stops taking bytes; does not wait for an outstanding write (see {@link #idle()}). */
-  @Override
-  public void close() {
-    open = false;
-  }
-
-  private void submit(int upTo) throws IOException {
+  private void submitUpTo(int upTo) throws IOException {
     ByteBuffer part = memory.slice(submitted, upTo - submitted);
-    pending.submit(part, submitted);
+    submit(part, submitted);
     submitted = upTo;
   }
 }

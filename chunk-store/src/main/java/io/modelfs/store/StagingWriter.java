@@ -3,7 +3,6 @@ package io.modelfs.store;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.WritableByteChannel;
 import java.util.concurrent.ExecutorService;
 
 /**
@@ -21,7 +20,7 @@ import java.util.concurrent.ExecutorService;
  * and {@link #idle()} tells the owner whether the buffers can go back to its pool (after an
  * interrupt they may still be in use, and are dropped). Used by one fetch thread at a time.
  */
-final class StagingWriter implements WritableByteChannel {
+final class StagingWriter extends StagingSink {
   /** Size of each of the two buffers: small enough that the last, unoverlapped write is short. */
   static final int BUFFER_BYTES = 256 << 10;
 
@@ -30,14 +29,12 @@ final class StagingWriter implements WritableByteChannel {
     private final ByteBuffer[] pair = {ByteBuffer.allocateDirect(BUFFER_BYTES), ByteBuffer.allocateDirect(BUFFER_BYTES)};
   }
 
-  private final PendingWrite pending;
   private ByteBuffer filling;
   private ByteBuffer spare;
   private long position;
-  private boolean open = true;
 
   StagingWriter(FileChannel file, ExecutorService writers, Buffers buffers) {
-    this.pending = new PendingWrite(file, writers);
+    super(file, writers);
     this.filling = buffers.pair[0].clear();
     this.spare = buffers.pair[1].clear();
   }
@@ -58,36 +55,20 @@ final class StagingWriter implements WritableByteChannel {
     return n;
   }
 
-  /** Writes what is buffered and waits until every write is done; throws the first write's failure. */
+  @Override
   void finish() throws IOException {
     if (filling.position() > 0) {
       submit();
     }
-    pending.await();
-  }
-
-  /** True if no write is outstanding, so the buffers may be reused. */
-  boolean idle() {
-    return pending.idle();
-  }
-
-  @Override
-  public boolean isOpen() {
-    return open;
-  }
-
-  /** Stops taking bytes; does not wait for an outstanding write (see {@link #idle()}). */
-  @Override
-  public void close() {
-    open = false;
+    await();
   }
 
   private void submit() throws IOException {
-    pending.await();
+    await();
     ByteBuffer full = filling.flip();
     long at = position;
     position += full.remaining();
-    pending.submit(full, at);
+    submit(full, at);
     filling = spare.clear();
     spare = full;
   }

@@ -4,28 +4,46 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.WritableByteChannel;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 
 /**
- * The one positional write a staging writer ({@link StagingWriter}, {@link DirectStagingWriter})
- * has outstanding on the store's writer pool, so that the fetch thread fills and hashes while the
- * bytes before go to the file. Used by one fetch thread at a time.
+ * What the two staging writers ({@link StagingWriter} through small buffers and the page cache,
+ * {@link DirectStagingWriter} from a {@link ChunkMemory} slot with {@code O_DIRECT}) share: the
+ * one positional write each has outstanding on the store's writer pool, so that the fetch thread
+ * fills and hashes while the bytes before go to the file. A writer's memory may be reused only
+ * once {@link #idle()}. Used by one fetch thread at a time.
  */
-final class PendingWrite {
-  private final FileChannel file;
+abstract class StagingSink implements WritableByteChannel {
+  protected final FileChannel file;
   private final ExecutorService writers;
   private Future<?> pending;
+  private boolean open = true;
 
-  PendingWrite(FileChannel file, ExecutorService writers) {
+  StagingSink(FileChannel file, ExecutorService writers) {
     this.file = file;
     this.writers = writers;
   }
 
+  /** Writes what is still buffered and waits until every write is done; throws the first write's failure. */
+  abstract void finish() throws IOException;
+
+  @Override
+  public final boolean isOpen() {
+    return open;
+  }
+
+  /** Stops taking bytes; does not wait for an outstanding write (see {@link #idle()}). */
+  @Override
+  public final void close() {
+    open = false;
+  }
+
   /** Writes all of {@code bytes} at {@code at} on a writer thread; call only when {@link #idle()}. */
-  void submit(ByteBuffer bytes, long at) throws IOException {
+  final void submit(ByteBuffer bytes, long at) throws IOException {
     try {
       pending = writers.submit(() -> {
         while (bytes.hasRemaining()) {
@@ -38,18 +56,18 @@ final class PendingWrite {
     }
   }
 
-  /** True if no write is outstanding, so its buffer may be reused. */
-  boolean idle() {
+  /** True if no write is outstanding, so the writer's memory may be reused. */
+  final boolean idle() {
     return pending == null;
   }
 
   /** True if a write is outstanding and not yet done. */
-  boolean busy() {
+  final boolean busy() {
     return pending != null && !pending.isDone();
   }
 
   /** Waits for the outstanding write, if any; throws its failure. */
-  void await() throws IOException {
+  final void await() throws IOException {
     if (pending == null) {
       return;
     }
